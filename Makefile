@@ -1,0 +1,75 @@
+# Everything a reader or maintainer runs. Two commands do it all on a fresh machine:
+#   make book   set up .venv if needed, build the HTML book into _build/html
+#   make test   set up .venv if needed, then unit tests, nbval, the warning-free build
+#               and the checks of the built pages, stopping at the first failure
+# Also: make lab (JupyterLab), make bench (timings), make clean.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST := $(BIN)/python -m pytest
+JB_FLAGS := -W -n --keep-going
+# Tests never download: they use the offline stand-in (see book/index.md).
+TEST_ENV := REGBOOK_DATA=synthetic
+# Keep TensorFlow's C++ start-up notices out of the build log and the kernels.
+export TF_CPP_MIN_LOG_LEVEL := 3
+export TF_ENABLE_ONEDNN_OPTS := 0
+
+.PHONY: env book test test-unit test-notebooks test-build test-site lab bench clean
+
+# (Re)install when requirements change; creates .venv if missing.
+$(STAMP): requirements.txt code/pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+env: $(STAMP)
+
+# The execution cache (_build/.jupyter_cache) only notices changes in the notebooks.
+# Drop it when regbook or the data source changes, so pages never show stale results.
+CACHE_GUARD = mkdir -p _build; \
+	key="$$(cat code/regbook/*.py code/pyproject.toml | sha256sum | cut -c1-16)-$${REGBOOK_DATA:-auto}"; \
+	if [ "$$(cat _build/.cache-key 2>/dev/null)" != "$$key" ]; then \
+	  rm -rf _build/.jupyter_cache; echo "$$key" > _build/.cache-key; fi
+
+book: env
+	@$(CACHE_GUARD)
+	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	@echo "The book is in _build/html/index.html"
+
+test: env
+	@$(MAKE) --no-print-directory test-unit || { echo "make test: FAILED at step 1/4, unit tests"; exit 1; }
+	@$(MAKE) --no-print-directory test-notebooks || { echo "make test: FAILED at step 2/4, notebook validation (nbval)"; exit 1; }
+	@$(MAKE) --no-print-directory test-build || { echo "make test: FAILED at step 3/4, book build with warnings as errors"; exit 1; }
+	@$(MAKE) --no-print-directory test-site || { echo "make test: FAILED at step 4/4, checks of the built pages"; exit 1; }
+	@echo "make test: all 4 steps passed"
+
+test-unit: env
+	@echo "== step 1/4: unit tests of regbook and the repository"
+	$(TEST_ENV) $(PYTEST) tests/unit
+
+test-notebooks: env
+	@echo "== step 2/4: every notebook run top to bottom (nbval)"
+	$(TEST_ENV) $(PYTEST) --nbval-lax --nbval-current-env book
+
+test-build: env
+	@echo "== step 3/4: book build, warnings as errors"
+	@export $(TEST_ENV); $(CACHE_GUARD)
+	$(TEST_ENV) $(BIN)/jupyter-book build . $(JB_FLAGS)
+
+test-site: env
+	@echo "== step 4/4: the built pages"
+	$(TEST_ENV) $(PYTEST) tests/site
+
+lab: env
+	$(BIN)/jupyter lab book
+
+bench: env
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf _build .pytest_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,22 @@
+"""regbook: the companion package of the book on weight regularization.
+
+Importing :mod:`regbook` is cheap and never imports TensorFlow, so it can (and should)
+come first in a notebook::
+
+    import regbook
+    regbook.setup(seed=42)      # seeds, determinism, quiet TensorFlow logs
+
+Modules:
+
+* :mod:`regbook.notebook` -- :func:`~regbook.notebook.setup`, the first call of every chapter.
+* :mod:`regbook.data` -- IMDB loading, :func:`~regbook.data.multi_hot`, the offline stand-in.
+* :mod:`regbook.penalties` -- NumPy reference values and gradients of L1, L2 and L1+L2.
+* :mod:`regbook.plots` -- learning curves and other figures.
+* :mod:`regbook.models` -- Keras model builders (imports Keras when used).
+"""
+
+from regbook.notebook import glue, setup
+
+__all__ = ["__version__", "glue", "setup"]
+
+__version__ = "0.1.0"

@@ -1,0 +1,31 @@
+"""Fixtures for the checks of the built book (run after `jupyter-book build .`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = ROOT / "_build" / "html"
+
+
+def toc_pages() -> list[str]:
+    """Every page of _toc.yml, as paths relative to the book root, without suffix."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+
+    def walk(entries):
+        for entry in entries:
+            if "file" in entry:
+                yield entry["file"]
+            yield from walk(entry.get("sections", []))
+
+    return [toc["root"], *walk(toc.get("chapters", []))]
+
+
+@pytest.fixture(scope="session")
+def html_root() -> Path:
+    if not (HTML / "index.html").exists():
+        pytest.fail(f"no built book in {HTML}: run `make book` (or make test) first")
+    return HTML
