@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-HTML = ROOT / "_build" / "html"
+# The built book; REGBOOK_HTML points elsewhere (e.g. a build made with --path-output).
+HTML = Path(os.environ.get("REGBOOK_HTML", ROOT / "_build" / "html"))
 
 
 def toc_pages() -> list[str]:
