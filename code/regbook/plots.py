@@ -14,9 +14,18 @@ from typing import Any
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.axes import Axes
 
-__all__ = ["COLORS", "apply_style", "history_dict", "plot_history"]
+__all__ = [
+    "COLORS",
+    "apply_style",
+    "history_dict",
+    "plot_history",
+    "plot_penalty_geometry",
+    "plot_prior_densities",
+    "plot_weight_histograms",
+]
 
 #: Okabe-Ito colours (black omitted), in the order runs are drawn.
 COLORS: tuple[str, ...] = (
@@ -146,3 +155,231 @@ def plot_history(
     ax.legend()
     return ax
 
+
+# --- Penalties by hand (chapter 2) ----------------------------------------------------
+
+
+def _quadratic(
+    w1: np.ndarray, w2: np.ndarray, center: np.ndarray, hessian: np.ndarray
+) -> np.ndarray:
+    """(w - center)^T hessian (w - center) on a grid of points (w1, w2)."""
+    d1, d2 = w1 - center[0], w2 - center[1]
+    return hessian[0, 0] * d1**2 + 2 * hessian[0, 1] * d1 * d2 + hessian[1, 1] * d2**2
+
+
+def plot_penalty_geometry(
+    kind: str,
+    center: Sequence[float],
+    hessian: Any,
+    *,
+    radius: float = 1.0,
+    optimum: Sequence[float] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """A constraint region (L1 diamond or L2 disc) and the contours of a quadratic loss.
+
+    The loss is :math:`(w - c)^\\top H (w - c)` in two weights; its contours are
+    ellipses around the unconstrained minimum :math:`c`. The region is
+    :math:`|w_1| + |w_2| \\le r` (``kind="l1"``) or :math:`w_1^2 + w_2^2 \\le r^2`
+    (``kind="l2"``). Given ``optimum`` (the best point inside the region, computed
+    elsewhere), the contour through it is drawn bold: it just touches the region there.
+
+    Args:
+        kind: ``"l1"`` or ``"l2"``.
+        center: The unconstrained minimum :math:`c`, two numbers.
+        hessian: :math:`H`, a symmetric positive definite 2×2 matrix.
+        radius: :math:`r > 0`.
+        optimum: The constrained optimum to mark, two numbers, or ``None``.
+        ax: Axes to draw on; a new figure is made when ``None``.
+        title: Axes title; a default names the region.
+
+    Returns:
+        The axes.
+
+    Raises:
+        TypeError: If ``kind`` is not a str.
+        ValueError: If ``kind`` is unknown, a shape is wrong, ``hessian`` is not
+            symmetric positive definite or ``radius`` is not positive.
+    """
+    if not isinstance(kind, str):
+        raise TypeError(f"kind must be a str, got {type(kind).__name__}")
+    if kind not in ("l1", "l2"):
+        raise ValueError(f"kind must be 'l1' or 'l2', got {kind!r}")
+    c = np.asarray(center, dtype=float)
+    h = np.asarray(hessian, dtype=float)
+    if c.shape != (2,):
+        raise ValueError(f"center must hold two numbers, got shape {c.shape}")
+    if h.shape != (2, 2) or not np.allclose(h, h.T) or np.any(np.linalg.eigvalsh(h) <= 0):
+        raise ValueError("hessian must be a symmetric positive definite 2x2 matrix")
+    if not np.isfinite(radius) or radius <= 0:
+        raise ValueError(f"radius must be > 0, got {radius}")
+    apply_style()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 4.2), constrained_layout=True)
+    color = COLORS[0] if kind == "l1" else COLORS[2]
+    if kind == "l1":
+        region = plt.Polygon(
+            [(radius, 0), (0, radius), (-radius, 0), (0, -radius)], closed=True,
+            facecolor=color, alpha=0.25, edgecolor=color, lw=2,
+        )
+        name = f"L1 ball: $|w_1| + |w_2| \\leq {radius:g}$"
+    else:
+        region = plt.Circle((0, 0), radius, facecolor=color, alpha=0.25, edgecolor=color, lw=2)
+        name = f"L2 ball: $w_1^2 + w_2^2 \\leq {radius:g}^2$"
+    ax.add_patch(region)
+    ax.plot([], [], color=color, lw=6, alpha=0.4, label="allowed weights")
+
+    span = max(float(np.abs(c).max()) + 1.0, 1.6 * radius)
+    grid = np.linspace(-span, span, 301)
+    w1, w2 = np.meshgrid(grid, grid)
+    loss = _quadratic(w1, w2, c, h)
+    ax.contour(w1, w2, loss, levels=np.geomspace(0.05, loss.max(), 12), colors="#888888",
+               linewidths=0.8)
+    ax.plot(*c, ls="none", marker="x", ms=9, mew=2, color="#222222",
+            label="minimum of the loss")
+    if optimum is not None:
+        opt = np.asarray(optimum, dtype=float)
+        if opt.shape != (2,):
+            raise ValueError(f"optimum must hold two numbers, got shape {opt.shape}")
+        ax.contour(w1, w2, loss, levels=[_quadratic(opt[0], opt[1], c, h)],
+                   colors=COLORS[1], linewidths=2)
+        ax.plot(*opt, ls="none", marker="o", ms=9, color=COLORS[1],
+                label=f"best allowed: ({opt[0]:.2f}, {opt[1]:.2f})")
+    ax.axhline(0, color="#444444", lw=0.8)
+    ax.axvline(0, color="#444444", lw=0.8)
+    ax.set_xlim(-span, span)
+    ax.set_ylim(-span, span)
+    ax.set_aspect("equal")
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
+    ax.set_title(title or name)
+    ax.legend(loc="lower left", fontsize="small")
+    return ax
+
+
+def plot_prior_densities(
+    *, variance: float = 1.0, limit: float = 4.0, axes: Sequence[Axes] | None = None
+) -> Sequence[Axes]:
+    """The Gaussian and the Laplace prior of the same variance, and their negative logs.
+
+    Left: the densities :math:`\\mathcal{N}(0, \\sigma^2)` and
+    :math:`\\mathrm{Laplace}(0, b)` with :math:`2b^2 = \\sigma^2`. Right: minus their
+    logarithms (up to a constant), which are the L2 and the L1 penalty:
+    :math:`w^2 / 2\\sigma^2` and :math:`|w| / b`.
+
+    Args:
+        variance: :math:`\\sigma^2 > 0`, shared by both priors.
+        limit: The weights shown run from ``-limit`` to ``limit``.
+        axes: Two axes to draw on; a new figure is made when ``None``.
+
+    Returns:
+        The two axes.
+
+    Raises:
+        ValueError: If ``variance`` or ``limit`` is not positive, or ``axes`` is not
+            a pair.
+    """
+    for name, value in (("variance", variance), ("limit", limit)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+        if not np.isfinite(value) or value <= 0:
+            raise ValueError(f"{name} must be > 0, got {value}")
+    if axes is not None and len(axes) != 2:
+        raise ValueError(f"axes must be two axes, got {len(axes)}")
+    apply_style()
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+    ax_density, ax_penalty = axes
+    sigma = float(np.sqrt(variance))
+    b = sigma / np.sqrt(2.0)
+    w = np.linspace(-limit, limit, 801)
+    gauss = np.exp(-(w**2) / (2 * variance)) / np.sqrt(2 * np.pi * variance)
+    laplace = np.exp(-np.abs(w) / b) / (2 * b)
+    ax_density.plot(w, gauss, color=COLORS[2], lw=2, label="Gaussian (gives L2)")
+    ax_density.plot(w, laplace, color=COLORS[0], lw=2, ls="--", label="Laplace (gives L1)")
+    ax_density.set_xlabel("weight $w$")
+    ax_density.set_ylabel("prior density $p(w)$")
+    ax_density.set_title(f"Two priors with variance {variance:g}")
+    ax_density.legend()
+    ax_penalty.plot(w, w**2 / (2 * variance), color=COLORS[2], lw=2,
+                    label="$w^2 / 2\\sigma^2$ (L2)")
+    ax_penalty.plot(w, np.abs(w) / b, color=COLORS[0], lw=2, ls="--", label="$|w| / b$ (L1)")
+    ax_penalty.set_xlabel("weight $w$")
+    ax_penalty.set_ylabel("$-\\log p(w)$ + constant")
+    ax_penalty.set_title("Minus the log prior is the penalty")
+    ax_penalty.legend()
+    return axes
+
+
+def plot_weight_histograms(
+    runs: Mapping[str, Any],
+    relevant: int,
+    *,
+    bins: int = 41,
+    limit: float | None = None,
+    log: bool = False,
+    axes: Sequence[Axes] | None = None,
+) -> Sequence[Axes]:
+    """Histograms of first-layer weights, one panel per run, relevant inputs apart.
+
+    Args:
+        runs: ``{label: W}`` with ``W`` a first-layer weight matrix of shape
+            ``(n_inputs, n_units)``; the first ``relevant`` rows belong to the inputs
+            that matter, the others to irrelevant inputs.
+        relevant: How many leading inputs are relevant (``0 <= relevant < n_inputs``).
+        bins: Number of bins, shared by all panels.
+        limit: Weights are binned over ``[-limit, limit]`` (values beyond go into the
+            outer bins); default: the largest magnitude in any run.
+        log: Count on a log scale, so that a few weights far from zero stay
+            visible next to a tall peak at zero.
+        axes: One axes per run; a new figure is made when ``None``.
+
+    Returns:
+        The axes, in the order of ``runs``.
+
+    Raises:
+        TypeError: If ``runs`` is not a mapping or ``relevant`` not an int.
+        ValueError: If ``runs`` is empty, a matrix is not 2-D, the matrices disagree
+            in their number of inputs, ``relevant`` is out of range, or ``axes`` has
+            the wrong length.
+    """
+    if not isinstance(runs, Mapping):
+        raise TypeError(f"runs must be a mapping {{label: weights}}, got {type(runs).__name__}")
+    if not runs:
+        raise ValueError("runs is empty: give at least one weight matrix")
+    if isinstance(relevant, bool) or not isinstance(relevant, (int, np.integer)):
+        raise TypeError(f"relevant must be an int, got {type(relevant).__name__}")
+    matrices = {str(k): np.asarray(v, dtype=float) for k, v in runs.items()}
+    shapes = {m.shape[0] if m.ndim == 2 else None for m in matrices.values()}
+    if None in shapes or len(shapes) != 1:
+        raise ValueError(
+            "every run needs a 2-D weight matrix (inputs x units) with the same number "
+            f"of inputs, got shapes {[m.shape for m in matrices.values()]}"
+        )
+    n_inputs = shapes.pop()
+    if not 0 <= relevant < n_inputs:
+        raise ValueError(f"relevant must lie in [0, {n_inputs}), got {relevant}")
+    if axes is not None and len(axes) != len(matrices):
+        raise ValueError(f"axes must hold {len(matrices)} axes, one per run, got {len(axes)}")
+    apply_style()
+    if axes is None:
+        _, axes = plt.subplots(1, len(matrices), figsize=(3.4 * len(matrices), 3.4),
+                               sharey=True, constrained_layout=True)
+        axes = np.atleast_1d(axes)
+    if limit is None:
+        limit = max(float(np.abs(m).max()) for m in matrices.values()) or 1.0
+    edges = np.linspace(-limit, limit, bins + 1)
+    for ax, (label, m) in zip(axes, matrices.items()):
+        groups = [np.clip(m[relevant:].ravel(), -limit, limit),
+                  np.clip(m[:relevant].ravel(), -limit, limit)]
+        ax.hist(groups, bins=edges, stacked=True, color=[COLORS[1], COLORS[0]],
+                label=[f"irrelevant inputs ({n_inputs - relevant})",
+                       f"relevant inputs ({relevant})"])
+        ax.set_title(label)
+        ax.set_xlabel("first-layer weight")
+        if log:
+            ax.set_yscale("log")
+    axes[0].set_ylabel("number of weights" + (" (log scale)" if log else ""))
+    axes[0].legend(fontsize="small")
+    return axes
