@@ -29,14 +29,11 @@ them. The module needs only NumPy.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import functools
-import glob
-import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Optional, Union
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from regbook.penalties import _factor, l1_l2, l1_l2_grad, soft_threshold
 
@@ -67,47 +64,16 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 # Plumbing: small matrix products run best on one BLAS thread.
 
 
-@functools.lru_cache(maxsize=1)
-def _openblas_threads() -> Optional[tuple[Callable[[], int], Callable[[int], None]]]:
-    """The get/set thread-count functions of the OpenBLAS that NumPy's wheels bundle."""
-    numpy_dir = os.path.dirname(np.__file__)
-    paths = glob.glob(os.path.join(numpy_dir + ".libs", "*openblas*")) + glob.glob(
-        os.path.join(numpy_dir, ".dylibs", "*openblas*")
-    )
-    for path in paths:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""), ("openblas", "")):
-            get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-            set_ = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-            if get is not None and set_ is not None:
-                get.restype, set_.argtypes = ctypes.c_int, [ctypes.c_int]
-                return get, set_
-    return None
-
-
 @contextlib.contextmanager
 def _one_blas_thread() -> Iterator[None]:
     """Run NumPy's matrix products on a single thread inside the block.
 
     The products in this module are small. Splitting each of them over several
     threads costs more than it saves, and on a busy machine, waiting for those
-    threads can make training ten times slower. Where NumPy's bundled OpenBLAS is not
-    found (other BLAS libraries, unusual installs) this does nothing.
+    threads can make training ten times slower.
     """
-    functions = _openblas_threads()
-    if functions is None:
+    with threadpool_limits(limits=1, user_api="blas"):
         yield
-        return
-    get, set_ = functions
-    previous = get()
-    set_(1)
-    try:
-        yield
-    finally:
-        set_(previous)
 
 
 # ---------------------------------------------------------------------------------
