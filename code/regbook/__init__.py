@@ -10,10 +10,12 @@ Modules:
 
 * :mod:`regbook.notebook` -- :func:`~regbook.notebook.setup`, the first call of every chapter.
 * :mod:`regbook.data` -- IMDB loading, :func:`~regbook.data.multi_hot`, the offline stand-in.
+* :mod:`regbook.toy` -- noisy samples of a known curve and least-squares polynomials.
 * :mod:`regbook.penalties` -- NumPy reference values and gradients of L1, L2 and L1+L2.
 * :mod:`regbook.numpy_net` -- a small network trained by hand-written backpropagation.
 * :mod:`regbook.plots` -- learning curves and other figures.
 * :mod:`regbook.models` -- Keras model builders (imports Keras when used).
+* :mod:`regbook.callbacks` -- Keras callbacks, e.g. the weight sizes per epoch (imports Keras).
 """
 
 from regbook.notebook import glue, setup

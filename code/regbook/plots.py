@@ -1,4 +1,4 @@
-"""Figures for the book: learning curves and a shared, theme-proof style.
+"""Figures for the book: learning curves, weight norms and a shared, theme-proof style.
 
 Every figure is drawn on an opaque white background with dark text, so it stays
 readable whether the book page is in its light or its dark theme. Colours come from
@@ -16,6 +16,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 __all__ = [
     "COLORS",
@@ -25,6 +26,7 @@ __all__ = [
     "plot_penalty_geometry",
     "plot_prior_densities",
     "plot_weight_histograms",
+    "plot_weight_norms",
 ]
 
 #: Okabe-Ito colours (black omitted), in the order runs are drawn.
@@ -149,6 +151,7 @@ def plot_history(
                 range(1, len(val) + 1), val, color=color, lw=2, ls="--",
                 label=f"{prefix}validation",
             )
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel or metric.replace("_", " "))
     ax.set_title(title or f"Training and validation {metric.replace('_', ' ')}")
@@ -383,3 +386,68 @@ def plot_weight_histograms(
     axes[0].set_ylabel("number of weights" + (" (log scale)" if log else ""))
     axes[0].legend(fontsize="small")
     return axes
+
+
+_STAT_LABELS = {"l2_norm": "kernel L2 norm", "max_abs": "largest |weight|"}
+
+
+def plot_weight_norms(
+    norms: Any,
+    stat: str = "l2_norm",
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    ylabel: str | None = None,
+) -> Axes:
+    """The size of each layer's weights against the epoch, one line per layer.
+
+    Args:
+        norms: A :class:`regbook.callbacks.WeightNormHistory` after training (the
+            legend then shows each kernel's shape), or a mapping ``{label: values}``
+            with one value per epoch, starting at epoch 0 (before training).
+        stat: What a callback's records are drawn for: ``"l2_norm"`` or
+            ``"max_abs"``; also names the y axis.
+        ax: Axes to draw on; a new figure is made when ``None``.
+        title: Axes title; a default names the statistic.
+        ylabel: Y-axis label; a default names the statistic.
+
+    Returns:
+        The axes.
+
+    Raises:
+        TypeError: If ``norms`` is neither, or a mapping holds no sequences.
+        ValueError: If ``norms`` holds no values, or ``stat`` is unknown.
+    """
+    if not isinstance(stat, str):
+        raise TypeError(f"stat must be a str, got {type(stat).__name__}")
+    shapes: Mapping[str, Sequence[int]] = {}
+    if hasattr(norms, "by_layer"):
+        per_layer = norms.by_layer(stat)
+        shapes = getattr(norms, "shapes", {})
+    elif isinstance(norms, Mapping):
+        per_layer = norms
+        if stat not in _STAT_LABELS:
+            raise ValueError(f"stat must be one of {', '.join(_STAT_LABELS)}; got {stat!r}")
+    else:
+        raise TypeError(
+            "norms must be a WeightNormHistory or a mapping of labels to values per "
+            f"epoch, got {type(norms).__name__}"
+        )
+    if not per_layer:
+        raise ValueError("norms holds no values: train with the callback first")
+    for label, values in per_layer.items():
+        if isinstance(values, str) or not isinstance(values, (Sequence, np.ndarray)):
+            raise TypeError(f"the values of {label!r} must be a sequence of numbers")
+    apply_style()
+    if ax is None:
+        _, ax = plt.subplots(constrained_layout=True)
+    for i, (label, values) in enumerate(per_layer.items()):
+        shape = shapes.get(label)
+        name = f"{label} ({'×'.join(map(str, shape))})" if shape else str(label)
+        ax.plot(range(len(values)), values, color=COLORS[i % len(COLORS)], lw=2, label=name)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel or _STAT_LABELS[stat])
+    ax.set_title(title or f"Weights: {_STAT_LABELS[stat]} per layer")
+    ax.legend()
+    return ax

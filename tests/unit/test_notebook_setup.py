@@ -23,7 +23,7 @@ def run_python(code: str, env: dict[str, str] | None = None) -> subprocess.Compl
 
 def test_import_regbook_does_not_import_tensorflow():
     result = run_python(
-        "import sys, regbook, regbook.data, regbook.penalties, regbook.plots, regbook.notebook\n"
+        "import sys, regbook, regbook.data, regbook.penalties, regbook.plots, regbook.notebook, regbook.toy\n"
         "import regbook.numpy_net\n"
         "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
     )
