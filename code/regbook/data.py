@@ -236,6 +236,19 @@ def synthetic_imdb(
         ``((x_train, y_train), (x_test, y_test))`` as ``load_data`` returns them:
         object arrays of lists and integer label arrays of 0s and 1s.
     """
+    train, test = _synthetic_flat(num_words, n_train=n_train, n_test=n_test, seed=seed)
+    return _as_lists(*train), _as_lists(*test)
+
+
+#: A split of the stand-in as flat arrays: all word indices (start markers included),
+#: the length of each review in that array, and the labels.
+FlatSplit = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _synthetic_flat(
+    num_words: int, *, n_train: int, n_test: int, seed: int
+) -> tuple[FlatSplit, FlatSplit]:
+    """The stand-in's reviews as flat arrays (no Python lists: fast and light)."""
     num_words = _check_num_words(num_words)
     for name, value in (("n_train", n_train), ("n_test", n_test)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -245,7 +258,7 @@ def synthetic_imdb(
     rng = np.random.default_rng(seed)
 
     # Vocabulary: Zipf frequencies over ranks. Every word leans a little towards one
-    # side (lean ~ N(0, 0.3**2)); 300 frequent words lean strongly (|lean| = 1.2).
+    # side (lean ~ N(0, 0.35**2)); 300 frequent words lean strongly (|lean| = 1.5).
     ranks = np.arange(1, IMDB_MAX_INDEX - FIRST_WORD + 2)
     zipf = 1.0 / (ranks + 2.7) ** 1.07
     lean = rng.normal(0.0, 0.35, ranks.size)
@@ -261,32 +274,47 @@ def synthetic_imdb(
         c = np.cumsum(p)
         cdfs.append(c / c[-1])
 
-    def split(n: int) -> tuple[np.ndarray, np.ndarray]:
+    def split(n: int) -> FlatSplit:
         labels = rng.permutation(np.arange(n) % 2)
         lengths = np.clip(rng.lognormal(5.25, 0.65, n), 10, 2400).astype(np.intp)
         # Each token comes from the review's own side with probability `clarity`,
         # otherwise from the other side: some reviews are mixed or ironic.
         clarity = rng.beta(CLARITY_A, CLARITY_B, n)
         total = int(lengths.sum())
-        review = np.repeat(np.arange(n), lengths)
-        side = np.where(rng.random(total) < clarity[review], labels[review], 1 - labels[review])
+        review = np.repeat(np.arange(n, dtype=np.int32), lengths)
+        agrees = rng.random(total) < clarity[review]
+        positive = agrees == (labels[review] == 1)
+        del agrees, review
         u = rng.random(total)
-        positive = side == 1
-        bins = np.empty(total, dtype=np.intp)
+        bins = np.empty(total, dtype=np.int32)
         bins[positive] = np.searchsorted(cdfs[1], u[positive])
         bins[~positive] = np.searchsorted(cdfs[0], u[~positive])
+        del u, positive
         index = np.minimum(bins, visible) + FIRST_WORD  # the lumped bin lands at >= num_words
         index[index >= num_words] = OOV
         # Put the start marker in front of every review.
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if n else np.zeros(0, np.intp)
         index = np.insert(index, starts, START)
-        flat = index.tolist()
-        bounds = np.concatenate(([0], np.cumsum(lengths + 1))).tolist()
-        reviews = np.empty(n, dtype=object)
-        reviews[:] = [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-        return reviews, labels.astype(np.int64)
+        return index, lengths + 1, labels.astype(np.int64)
 
     return split(int(n_train)), split(int(n_test))
+
+
+def _as_lists(index: np.ndarray, lengths: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A flat split as ``load_data`` gives it: an object array of lists of ints."""
+    flat = index.tolist()
+    bounds = np.concatenate(([0], np.cumsum(lengths))).tolist()
+    reviews = np.empty(len(lengths), dtype=object)
+    reviews[:] = [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    return reviews, labels
+
+
+def _multi_hot_flat(index: np.ndarray, lengths: np.ndarray, num_words: int) -> np.ndarray:
+    """Multi-hot rows from flat word indices and review lengths (indices in range)."""
+    out = np.zeros((len(lengths), num_words), dtype=np.float32)
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    out[rows, index] = 1
+    return out
 
 
 def _download_imdb(num_words: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
@@ -296,6 +324,7 @@ def _download_imdb(num_words: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple
     return imdb.load_data(num_words=num_words)
 
 
+_SYNTHETIC_NOTE = "Data: the offline synthetic stand-in for IMDB (REGBOOK_DATA=synthetic)."
 _NOTE = (
     "NOTE: IMDB could not be downloaded ({reason}).\n"
     "      Using the offline SYNTHETIC stand-in of the same shape instead: the numbers\n"
@@ -324,7 +353,7 @@ def load_imdb_sequences(
     num_words = _check_num_words(num_words)
     chosen = data_source(source)
     if chosen == "synthetic":
-        print("Data: the offline synthetic stand-in for IMDB (REGBOOK_DATA=synthetic).")
+        print(_SYNTHETIC_NOTE)
         train, test = synthetic_imdb(num_words)
         return train, test, "synthetic"
     try:
@@ -415,7 +444,20 @@ def load_imdb(
         if train_size <= 0:
             raise ValueError(f"train_size must be positive, got {train_size}")
     chosen = data_source(source)  # validate before any work
-    (x_all, y_all), (x_test, y_test), used = load_imdb_sequences(num_words, source=chosen)
+    if chosen == "synthetic":
+        # The same reviews as load_imdb_sequences gives, without building Python lists.
+        print(_SYNTHETIC_NOTE)
+        (i_all, n_all, y_all), (i_test, n_test, y_test) = _synthetic_flat(
+            num_words, n_train=IMDB_TRAIN_SIZE, n_test=IMDB_TEST_SIZE, seed=2011
+        )
+        x_all = _multi_hot_flat(i_all, n_all, num_words)
+        x_test = _multi_hot_flat(i_test, n_test, num_words)
+        del i_all, i_test
+        used = "synthetic"
+    else:
+        (seq_all, y_all), (seq_test, y_test), used = load_imdb_sequences(num_words, source=chosen)
+        x_all, x_test = multi_hot(seq_all, num_words), multi_hot(seq_test, num_words)
+        del seq_all, seq_test
     order = np.random.default_rng(seed).permutation(len(x_all))
     n_val = int(round(validation_fraction * len(x_all)))
     val_idx, train_idx = order[:n_val], order[n_val:]
@@ -431,11 +473,11 @@ def load_imdb(
         return np.asarray(y, dtype=np.float32).reshape(-1, 1)
 
     return TextData(
-        x_train=multi_hot(x_all[train_idx], num_words),
+        x_train=x_all[train_idx],
         y_train=labels(y_all[train_idx]),
-        x_val=multi_hot(x_all[val_idx], num_words),
+        x_val=x_all[val_idx],
         y_val=labels(y_all[val_idx]),
-        x_test=multi_hot(x_test, num_words),
+        x_test=x_test,
         y_test=labels(y_test),
         source=used,
         num_words=num_words,
