@@ -26,6 +26,15 @@ def toc_pages() -> list[str]:
     return [toc["root"], *walk(toc.get("chapters", []))]
 
 
+def notebook_pages() -> list[str]:
+    """The pages of _toc.yml whose source is a notebook (they have launch buttons and outputs)."""
+    return [page for page in toc_pages() if (ROOT / f"{page}.ipynb").exists()]
+
+
+# Cell outputs a reader must never see: stderr streams and errors (MyST-NB's classes).
+ERROR_OUTPUTS = ".output.stderr, .output.traceback, .output.error, div.stderr"
+
+
 @pytest.fixture(scope="session")
 def html_root() -> Path:
     if not (HTML / "index.html").exists():

@@ -7,10 +7,10 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, toc_pages
+from conftest import ERROR_OUTPUTS, notebook_pages, toc_pages
 
 PAGES = toc_pages()
-NOTEBOOK_PAGES = [p for p in PAGES if (ROOT / f"{p}.ipynb").exists()]
+NOTEBOOK_PAGES = notebook_pages()
 
 
 def soup(html_root, page):
@@ -22,7 +22,7 @@ def soup(html_root, page):
 @pytest.mark.parametrize("page", PAGES)
 def test_no_error_or_stderr_output(html_root, page):
     doc = soup(html_root, page)
-    bad = doc.select(".output.stderr, .output.traceback, .output.error, div.stderr")
+    bad = doc.select(ERROR_OUTPUTS)
     assert not bad, f"{page}: {len(bad)} stderr/error output blocks, first: {bad[0].get_text()[:300]}"
     text = doc.get_text()
     for noise in ("oneDNN custom operations", "absl::InitializeLog", "Traceback (most recent call last)"):
