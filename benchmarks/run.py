@@ -30,6 +30,7 @@ import importlib.metadata
 import itertools
 import os
 import platform
+import re
 import sys
 import threading
 import time
@@ -123,7 +124,8 @@ def run_notebook(path: Path) -> dict:
     try:
         client.execute()
     except Exception as exc:  # noqa: BLE001 - reported in the table
-        error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+        last_line = re.sub(r"\x1b\[[0-9;]*m", "", (str(exc).strip().splitlines() or [""])[-1])
+        error = f"{type(exc).__name__}: {last_line}"
     wall = time.perf_counter() - start
     return {"name": path.relative_to(ROOT).as_posix(), "wall": wall, "peak": memory.stop(),
             "time_budget": time_budget(path), "error": error}
@@ -194,9 +196,9 @@ def version(*names: str) -> str:
 
 
 def machine(load_before: tuple[float, ...]) -> list[str]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU") \
-        if Path("/proc/cpuinfo").exists() else platform.processor()
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
+               platform.processor() or "unknown CPU")
     load_after = os.getloadavg()
     return [
         f"- date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
