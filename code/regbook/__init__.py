@@ -13,6 +13,9 @@ Modules:
 * :mod:`regbook.toy` -- noisy samples of a known curve and least-squares polynomials.
 * :mod:`regbook.penalties` -- NumPy reference values and gradients of L1, L2 and L1+L2.
 * :mod:`regbook.numpy_net` -- a small network trained by hand-written backpropagation.
+* :mod:`regbook.experiments` -- sweeps over factors and seeds, validation-only selection,
+  a guarded test set (NumPy only).
+* :mod:`regbook.conventions` -- Keras' factor conventions, their conversions and the ridge closed form.
 * :mod:`regbook.plots` -- learning curves and other figures.
 * :mod:`regbook.models` -- Keras model builders (imports Keras when used).
 * :mod:`regbook.callbacks` -- Keras callbacks, e.g. the weight sizes per epoch (imports Keras).

@@ -25,6 +25,9 @@ __all__ = [
     "plot_history",
     "plot_penalty_geometry",
     "plot_prior_densities",
+    "plot_runs",
+    "plot_spread",
+    "plot_sweep",
     "plot_weight_histograms",
     "plot_weight_norms",
 ]
@@ -155,6 +158,290 @@ def plot_history(
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel or metric.replace("_", " "))
     ax.set_title(title or f"Training and validation {metric.replace('_', ' ')}")
+    ax.legend()
+    return ax
+
+
+_STAT_LABELS = {"l2_norm": "kernel L2 norm", "max_abs": "largest |weight|"}
+
+
+def plot_weight_norms(
+    norms: Any,
+    stat: str = "l2_norm",
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    ylabel: str | None = None,
+) -> Axes:
+    """The size of each layer's weights against the epoch, one line per layer.
+
+    Args:
+        norms: A :class:`regbook.callbacks.WeightNormHistory` after training (the
+            legend then shows each kernel's shape), or a mapping ``{label: values}``
+            with one value per epoch, starting at epoch 0 (before training).
+        stat: What a callback's records are drawn for: ``"l2_norm"`` or
+            ``"max_abs"``; also names the y axis.
+        ax: Axes to draw on; a new figure is made when ``None``.
+        title: Axes title; a default names the statistic.
+        ylabel: Y-axis label; a default names the statistic.
+
+    Returns:
+        The axes.
+
+    Raises:
+        TypeError: If ``norms`` is neither, or a mapping holds no sequences.
+        ValueError: If ``norms`` holds no values, or ``stat`` is unknown.
+    """
+    if not isinstance(stat, str):
+        raise TypeError(f"stat must be a str, got {type(stat).__name__}")
+    shapes: Mapping[str, Sequence[int]] = {}
+    if hasattr(norms, "by_layer"):
+        per_layer = norms.by_layer(stat)
+        shapes = getattr(norms, "shapes", {})
+    elif isinstance(norms, Mapping):
+        per_layer = norms
+        if stat not in _STAT_LABELS:
+            raise ValueError(f"stat must be one of {', '.join(_STAT_LABELS)}; got {stat!r}")
+    else:
+        raise TypeError(
+            "norms must be a WeightNormHistory or a mapping of labels to values per "
+            f"epoch, got {type(norms).__name__}"
+        )
+    if not per_layer:
+        raise ValueError("norms holds no values: train with the callback first")
+    for label, values in per_layer.items():
+        if isinstance(values, str) or not isinstance(values, (Sequence, np.ndarray)):
+            raise TypeError(f"the values of {label!r} must be a sequence of numbers")
+    apply_style()
+    if ax is None:
+        _, ax = plt.subplots(constrained_layout=True)
+    for i, (label, values) in enumerate(per_layer.items()):
+        shape = shapes.get(label)
+        name = f"{label} ({'×'.join(map(str, shape))})" if shape else str(label)
+        ax.plot(range(len(values)), values, color=COLORS[i % len(COLORS)], lw=2, label=name)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel or _STAT_LABELS[stat])
+    ax.set_title(title or f"Weights: {_STAT_LABELS[stat]} per layer")
+    ax.legend()
+    return ax
+
+
+# --- Sweeps of a penalty factor (chapter 4) ------------------------------------------
+
+
+def _sweep_curve(curve: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(factors, values as a factors-by-seeds array) from a MetricGrid or a pair."""
+    if hasattr(curve, "factors") and hasattr(curve, "values"):
+        factors, values = curve.factors, curve.values
+    elif isinstance(curve, (tuple, list)) and len(curve) == 2:
+        factors, values = curve
+    else:
+        raise TypeError(
+            "each curve must be a regbook.experiments.MetricGrid or a pair "
+            f"(factors, values), got {type(curve).__name__}"
+        )
+    factors = np.asarray(factors, dtype=float)
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 1:
+        values = values[:, None]
+    if factors.ndim != 1 or values.ndim != 2 or len(factors) != len(values) or not len(factors):
+        raise ValueError(
+            "a curve needs one value (or one row of values over seeds) per factor, got "
+            f"{len(factors)} factors and values of shape {values.shape}"
+        )
+    if np.any(factors <= 0):
+        raise ValueError("factors must be > 0 on the log axis of a sweep plot")
+    order = np.argsort(factors)
+    return factors[order], values[order]
+
+
+def plot_sweep(
+    curves: Mapping[str, Any],
+    *,
+    ax: Axes | None = None,
+    best: Mapping[str, float] | None = None,
+    baseline: float | None = None,
+    baseline_label: str = "no penalty",
+    title: str | None = None,
+    ylabel: str | None = None,
+    logy: bool = False,
+) -> Axes:
+    """A metric against the penalty factor (log axis), one line per experiment.
+
+    Each line is the mean over seeds; with several seeds a band shows their range
+    (minimum to maximum) and a dot marks every seed's value.
+
+    Args:
+        curves: ``{label: curve}`` where a curve is a
+            :class:`regbook.experiments.MetricGrid` or a pair ``(factors, values)``
+            with ``values`` of shape ``(n_factors,)`` or ``(n_factors, n_seeds)``.
+        ax: Axes to draw on; a new figure is made when ``None``.
+        best: ``{label: factor}`` to ring, e.g. the factors chosen on validation data.
+        baseline: A reference value drawn as a dotted horizontal line, e.g. the
+            metric of the unregularized network.
+        baseline_label: Legend entry of the baseline.
+        title: Axes title.
+        ylabel: Y-axis label; defaults to the metric of the first MetricGrid.
+        logy: Use a log scale for the y axis too (for weight norms).
+
+    Returns:
+        The axes.
+
+    Raises:
+        TypeError: If ``curves`` is not a mapping or a curve has the wrong type.
+        ValueError: If ``curves`` is empty, a curve's shapes disagree, a factor is
+            not positive, or ``best`` names an unknown label or factor.
+    """
+    if not isinstance(curves, Mapping):
+        raise TypeError(f"curves must be a mapping {{label: curve}}, got {type(curves).__name__}")
+    if not curves:
+        raise ValueError("curves is empty: give at least one curve")
+    data = {str(label): _sweep_curve(curve) for label, curve in curves.items()}
+    best = dict(best or {})
+    for label, factor in best.items():
+        if label not in data:
+            raise ValueError(f"best names {label!r}, which is not among the curves {list(data)}")
+        if not np.any(np.isclose(data[label][0], factor)):
+            raise ValueError(f"best factor {factor:g} of {label!r} is not on its grid")
+    apply_style()
+    if ax is None:
+        _, ax = plt.subplots(constrained_layout=True)
+    for i, (label, (factors, values)) in enumerate(data.items()):
+        color = COLORS[i % len(COLORS)]
+        mean = values.mean(axis=1)
+        ax.plot(factors, mean, color=color, lw=2, marker="o", ms=4, label=label)
+        if values.shape[1] > 1:
+            ax.fill_between(factors, values.min(axis=1), values.max(axis=1), color=color,
+                            alpha=0.2, lw=0)
+            for column in values.T:
+                ax.plot(factors, column, ls="none", marker=".", ms=4, color=color, alpha=0.6)
+        if label in best:
+            k = int(np.argmin(np.abs(np.log(factors) - np.log(best[label]))))
+            ax.plot(factors[k], mean[k], ls="none", marker="o", ms=13, mfc="none", mew=2,
+                    color=color)
+    if baseline is not None:
+        ax.axhline(float(baseline), color="#555555", ls=":", lw=1.5, label=baseline_label)
+    ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+        plain = matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:g}")
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(plain)
+    first = next(iter(curves.values()))
+    ax.set_xlabel("penalty factor (log scale)")
+    ax.set_ylabel(ylabel or str(getattr(first, "metric", "metric")).replace("_", " "))
+    ax.set_title(title or "Validation metric against the penalty factor")
+    ax.legend()
+    return ax
+
+
+def plot_spread(
+    groups: Mapping[str, Sequence[float]],
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    ylabel: str = "value",
+) -> Axes:
+    """The spread of a metric over seeds: one column of dots per model, and its mean.
+
+    Args:
+        groups: ``{model: [value per seed, ...]}``.
+        ax: Axes to draw on; a new figure is made when ``None``.
+        title: Axes title.
+        ylabel: Y-axis label.
+
+    Returns:
+        The axes.
+
+    Raises:
+        TypeError: If ``groups`` is not a mapping of sequences of numbers.
+        ValueError: If ``groups`` or one of its sequences is empty.
+    """
+    if not isinstance(groups, Mapping):
+        raise TypeError(f"groups must be a mapping {{model: values}}, got {type(groups).__name__}")
+    if not groups:
+        raise ValueError("groups is empty: give at least one model")
+    arrays = {}
+    for label, values in groups.items():
+        if isinstance(values, str) or not isinstance(values, (Sequence, np.ndarray)):
+            raise TypeError(f"the values of {label!r} must be a sequence of numbers")
+        arrays[str(label)] = np.asarray(values, dtype=float)
+        if arrays[str(label)].size == 0:
+            raise ValueError(f"the values of {label!r} are empty")
+    apply_style()
+    if ax is None:
+        _, ax = plt.subplots(constrained_layout=True)
+    for i, (label, values) in enumerate(arrays.items()):
+        color = COLORS[i % len(COLORS)]
+        offsets = np.linspace(-0.12, 0.12, len(values)) if len(values) > 1 else np.zeros(1)
+        ax.plot(i + offsets, values, ls="none", marker="o", ms=6, color=color, alpha=0.8)
+        ax.plot([i - 0.25, i + 0.25], [values.mean()] * 2, color=color, lw=3)
+    ax.set_xticks(range(len(arrays)), list(arrays))
+    ax.set_xlim(-0.6, len(arrays) - 0.4)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title or "Spread over seeds (dots) and mean (bar)")
+    return ax
+
+
+def plot_runs(
+    runs: Mapping[str, Any],
+    key: str,
+    *,
+    ax: Axes | None = None,
+    marks: Mapping[str, int] | None = None,
+    title: str | None = None,
+    ylabel: str | None = None,
+) -> Axes:
+    """One curve (e.g. ``"val_bce"``) of several runs overlaid, one colour per run.
+
+    Unlike :func:`plot_history`, which pairs training and validation curves, this
+    draws a single history key per run, which keeps five or more runs readable.
+
+    Args:
+        runs: ``{label: history}``, a history being a ``keras.callbacks.History`` or
+            its ``.history`` dict; runs may have different lengths (early stopping).
+        key: The history key to draw.
+        ax: Axes to draw on; a new figure is made when ``None``.
+        marks: ``{label: epoch}`` (1-based) to mark with a ring, e.g. the epoch whose
+            weights early stopping restored.
+        title: Axes title.
+        ylabel: Y-axis label; defaults to ``key``.
+
+    Returns:
+        The axes.
+
+    Raises:
+        TypeError: If ``runs`` is not a mapping.
+        ValueError: If ``runs`` is empty, a run lacks ``key`` (the message lists what
+            it has) or a mark lies outside its run.
+    """
+    if not isinstance(runs, Mapping):
+        raise TypeError(f"runs must be a mapping {{label: history}}, got {type(runs).__name__}")
+    if not runs:
+        raise ValueError("runs is empty: give at least one history")
+    named = {str(label): history_dict(h) for label, h in runs.items()}
+    for label, h in named.items():
+        if key not in h:
+            raise ValueError(f"{key!r} is not in the history of {label!r}; available: {sorted(h)}")
+    marks = dict(marks or {})
+    for label, epoch in marks.items():
+        if label not in named or not 1 <= int(epoch) <= len(named[label][key]):
+            raise ValueError(f"mark {label!r}: epoch {epoch} is not in that run")
+    apply_style()
+    if ax is None:
+        _, ax = plt.subplots(constrained_layout=True)
+    for i, (label, h) in enumerate(named.items()):
+        color = COLORS[i % len(COLORS)]
+        values = h[key]
+        ax.plot(range(1, len(values) + 1), values, color=color, lw=2, label=label)
+        if label in marks:
+            epoch = int(marks[label])
+            ax.plot(epoch, values[epoch - 1], ls="none", marker="o", ms=11, mfc="none",
+                    mew=2, color=color)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel or key.replace("_", " "))
+    ax.set_title(title or key.replace("_", " "))
     ax.legend()
     return ax
 
@@ -386,68 +673,3 @@ def plot_weight_histograms(
     axes[0].set_ylabel("number of weights" + (" (log scale)" if log else ""))
     axes[0].legend(fontsize="small")
     return axes
-
-
-_STAT_LABELS = {"l2_norm": "kernel L2 norm", "max_abs": "largest |weight|"}
-
-
-def plot_weight_norms(
-    norms: Any,
-    stat: str = "l2_norm",
-    *,
-    ax: Axes | None = None,
-    title: str | None = None,
-    ylabel: str | None = None,
-) -> Axes:
-    """The size of each layer's weights against the epoch, one line per layer.
-
-    Args:
-        norms: A :class:`regbook.callbacks.WeightNormHistory` after training (the
-            legend then shows each kernel's shape), or a mapping ``{label: values}``
-            with one value per epoch, starting at epoch 0 (before training).
-        stat: What a callback's records are drawn for: ``"l2_norm"`` or
-            ``"max_abs"``; also names the y axis.
-        ax: Axes to draw on; a new figure is made when ``None``.
-        title: Axes title; a default names the statistic.
-        ylabel: Y-axis label; a default names the statistic.
-
-    Returns:
-        The axes.
-
-    Raises:
-        TypeError: If ``norms`` is neither, or a mapping holds no sequences.
-        ValueError: If ``norms`` holds no values, or ``stat`` is unknown.
-    """
-    if not isinstance(stat, str):
-        raise TypeError(f"stat must be a str, got {type(stat).__name__}")
-    shapes: Mapping[str, Sequence[int]] = {}
-    if hasattr(norms, "by_layer"):
-        per_layer = norms.by_layer(stat)
-        shapes = getattr(norms, "shapes", {})
-    elif isinstance(norms, Mapping):
-        per_layer = norms
-        if stat not in _STAT_LABELS:
-            raise ValueError(f"stat must be one of {', '.join(_STAT_LABELS)}; got {stat!r}")
-    else:
-        raise TypeError(
-            "norms must be a WeightNormHistory or a mapping of labels to values per "
-            f"epoch, got {type(norms).__name__}"
-        )
-    if not per_layer:
-        raise ValueError("norms holds no values: train with the callback first")
-    for label, values in per_layer.items():
-        if isinstance(values, str) or not isinstance(values, (Sequence, np.ndarray)):
-            raise TypeError(f"the values of {label!r} must be a sequence of numbers")
-    apply_style()
-    if ax is None:
-        _, ax = plt.subplots(constrained_layout=True)
-    for i, (label, values) in enumerate(per_layer.items()):
-        shape = shapes.get(label)
-        name = f"{label} ({'×'.join(map(str, shape))})" if shape else str(label)
-        ax.plot(range(len(values)), values, color=COLORS[i % len(COLORS)], lw=2, label=name)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(ylabel or _STAT_LABELS[stat])
-    ax.set_title(title or f"Weights: {_STAT_LABELS[stat]} per layer")
-    ax.legend()
-    return ax
