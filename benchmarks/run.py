@@ -133,7 +133,7 @@ def run_notebook(path: Path) -> dict:
 
 # ---------------------------------------------------------------------------- multi_hot
 
-def keras2_sequences_to_matrix(sequences, num_words: int) -> np.ndarray:
+def keras2_sequences_to_matrix(sequences, num_words: int, mode: str = "binary") -> np.ndarray:
     """Keras 2's Tokenizer.sequences_to_matrix(mode="binary"): a Python loop per word."""
     x = np.zeros((len(sequences), num_words))
     for i, seq in enumerate(sequences):
@@ -144,8 +144,15 @@ def keras2_sequences_to_matrix(sequences, num_words: int) -> np.ndarray:
             if j >= num_words:
                 continue
             counts[j] += 1
-        for j, _ in list(counts.items()):
-            x[i][j] = 1
+        for j, c in list(counts.items()):  # the mode chain as Keras 2 had it
+            if mode == "count":
+                x[i][j] = c
+            elif mode == "freq":
+                x[i][j] = c / len(seq)
+            elif mode == "binary":
+                x[i][j] = 1
+            else:
+                raise ValueError(f"Unknown vectorization mode: {mode}")
     return x
 
 
