@@ -26,6 +26,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from regbook.penalties import _factor as _nonnegative  # a finite float >= 0, or a clear error
+
 __all__ = [
     "activity_penalty",
     "l2_to_ridge_alpha",
@@ -35,16 +37,6 @@ __all__ = [
     "ridge_solution",
     "weight_decay_to_l2",
 ]
-
-
-def _nonnegative(value: object, name: str) -> float:
-    """A finite float >= 0, or a clear error naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return value
 
 
 def _count(value: object, name: str) -> int:
