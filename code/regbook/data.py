@@ -324,6 +324,65 @@ def _download_imdb(num_words: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple
     return imdb.load_data(num_words=num_words)
 
 
+#: Where Keras keeps IMDB, and the SHA-256 of that file (both as in ``keras.datasets.imdb``).
+IMDB_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb.npz"
+IMDB_SHA256 = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
+
+
+def _imdb_file() -> str:
+    """Path of ``imdb.npz``: downloaded once by Keras, then read from ``~/.keras/datasets``."""
+    from keras.utils import get_file
+
+    return get_file("imdb.npz", origin=IMDB_URL, file_hash=IMDB_SHA256)
+
+
+def _imdb_matrices(num_words: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """IMDB's train and test splits as multi-hot rows, read straight from ``imdb.npz``.
+
+    The rows equal ``multi_hot`` of what ``keras.datasets.imdb.load_data(num_words)``
+    returns (a start marker ``1``, ranks shifted by 3, rare words as ``2``), in the
+    file's order. Reading the file directly avoids the copies of every review that
+    ``load_data`` builds as Python lists, which would cost several hundred MB.
+    """
+    path = _imdb_file()
+    splits = []
+    # The file's integrity was checked against IMDB_SHA256 by get_file, so unpickling
+    # its object arrays (ragged lists of ranks) is safe.
+    with np.load(path, allow_pickle=True) as f:
+        for name in ("train", "test"):
+            reviews = f[f"x_{name}"]
+            lengths = np.fromiter(map(len, reviews), dtype=np.intp, count=len(reviews))
+            flat = np.fromiter(
+                itertools.chain.from_iterable(reviews), dtype=np.intp, count=int(lengths.sum())
+            )
+            del reviews
+            flat += FIRST_WORD - 1  # Keras' index_from=3
+            flat[flat >= num_words] = OOV
+            x = _multi_hot_flat(flat, lengths, num_words)
+            x[:, START] = 1  # every review starts with the start marker
+            splits.append((x, np.asarray(f[f"y_{name}"], dtype=np.int64)))
+    return splits[0], splits[1]
+
+
+def _from_imdb_or_stand_in(load: Any, chosen: str) -> Any:
+    """Run ``load`` (which needs IMDB) and return its result; if IMDB cannot be had,
+    raise (source ``imdb``) or print the loud note and return ``None`` (``auto``)."""
+    try:
+        result = load()
+    except Exception as exc:  # no network, no Keras, a broken cache ...
+        reason = f"{type(exc).__name__}: {exc}".strip()
+        if chosen == "imdb":
+            raise DataUnavailableError(
+                f"{SOURCE_VARIABLE}=imdb but IMDB could not be loaded ({reason}). Connect "
+                "to the internet once (Keras caches it in ~/.keras/datasets) or use "
+                f"{SOURCE_VARIABLE}=synthetic."
+            ) from exc
+        print(_NOTE.format(reason=reason.splitlines()[0][:120]))
+        return None
+    print("Data: IMDB movie reviews from keras.datasets.imdb.")
+    return result
+
+
 _SYNTHETIC_NOTE = "Data: the offline synthetic stand-in for IMDB (REGBOOK_DATA=synthetic)."
 _NOTE = (
     "NOTE: IMDB could not be downloaded ({reason}).\n"
@@ -356,20 +415,11 @@ def load_imdb_sequences(
         print(_SYNTHETIC_NOTE)
         train, test = synthetic_imdb(num_words)
         return train, test, "synthetic"
-    try:
-        train, test = _download_imdb(num_words)
-    except Exception as exc:  # no network, no Keras, a broken cache ...
-        reason = f"{type(exc).__name__}: {exc}".strip()
-        if chosen == "imdb":
-            raise DataUnavailableError(
-                f"{SOURCE_VARIABLE}=imdb but IMDB could not be loaded ({reason}). Connect "
-                "to the internet once (Keras caches it in ~/.keras/datasets) or use "
-                f"{SOURCE_VARIABLE}=synthetic."
-            ) from exc
-        print(_NOTE.format(reason=reason.splitlines()[0][:120]))
+    loaded = _from_imdb_or_stand_in(lambda: _download_imdb(num_words), chosen)
+    if loaded is None:
         train, test = synthetic_imdb(num_words)
         return train, test, "synthetic"
-    print("Data: IMDB movie reviews from keras.datasets.imdb.")
+    train, test = loaded
     return train, test, "imdb"
 
 
@@ -443,10 +493,16 @@ def load_imdb(
             raise TypeError(f"train_size must be an int or None, got {type(train_size).__name__}")
         if train_size <= 0:
             raise ValueError(f"train_size must be positive, got {train_size}")
+    if num_words <= OOV:
+        raise ValueError(f"num_words must be at least {OOV + 1} for IMDB, got {num_words}")
     chosen = data_source(source)  # validate before any work
+    loaded = None
     if chosen == "synthetic":
-        # The same reviews as load_imdb_sequences gives, without building Python lists.
         print(_SYNTHETIC_NOTE)
+    else:
+        loaded = _from_imdb_or_stand_in(lambda: _imdb_matrices(num_words), chosen)
+    if loaded is None:
+        # The same reviews as load_imdb_sequences gives, without building Python lists.
         (i_all, n_all, y_all), (i_test, n_test, y_test) = _synthetic_flat(
             num_words, n_train=IMDB_TRAIN_SIZE, n_test=IMDB_TEST_SIZE, seed=2011
         )
@@ -455,9 +511,8 @@ def load_imdb(
         del i_all, i_test
         used = "synthetic"
     else:
-        (seq_all, y_all), (seq_test, y_test), used = load_imdb_sequences(num_words, source=chosen)
-        x_all, x_test = multi_hot(seq_all, num_words), multi_hot(seq_test, num_words)
-        del seq_all, seq_test
+        (x_all, y_all), (x_test, y_test) = loaded
+        used = "imdb"
     order = np.random.default_rng(seed).permutation(len(x_all))
     n_val = int(round(validation_fraction * len(x_all)))
     val_idx, train_idx = order[:n_val], order[n_val:]

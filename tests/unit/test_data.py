@@ -177,13 +177,56 @@ def test_imdb_source_fails_clearly_when_the_download_fails(monkeypatch):
         load_imdb_sequences(100, source="imdb")
 
 
-def test_auto_uses_imdb_when_available(monkeypatch, capsys):
-    fake = synthetic_imdb(50, n_train=20, n_test=10, seed=1)
-    monkeypatch.setattr(data, "_download_imdb", lambda num_words: fake)
+def fake_imdb_file(path, n_train=30, n_test=12, seed=1):
+    """An imdb.npz in Keras' format: object arrays of lists of raw word ranks."""
+    rng = np.random.default_rng(seed)
+
+    def reviews(n):
+        out = np.empty(n, dtype=object)
+        out[:] = [rng.integers(1, 3000, rng.integers(0, 40)).tolist() for _ in range(n)]
+        return out
+
+    np.savez(path, x_train=reviews(n_train), y_train=rng.integers(0, 2, n_train),
+             x_test=reviews(n_test), y_test=rng.integers(0, 2, n_test))
+    return str(path)
+
+
+def test_auto_uses_imdb_when_available(monkeypatch, capsys, tmp_path):
+    path = fake_imdb_file(tmp_path / "imdb.npz")
+    monkeypatch.setattr(data, "_imdb_file", lambda: path)
     d = load_imdb(50, source="auto")
     assert d.source == "imdb"
     assert "IMDB movie reviews" in capsys.readouterr().out
-    assert len(d.x_train) + len(d.x_val) == 20 and len(d.x_test) == 10
+    assert len(d.x_train) + len(d.x_val) == 30 and len(d.x_test) == 12
+
+
+def test_imdb_rows_equal_multi_hot_of_keras_load_data(monkeypatch, tmp_path):
+    """Reading imdb.npz directly gives exactly the rows Keras' load_data leads to."""
+    from keras.src.datasets import imdb as keras_imdb
+
+    path = fake_imdb_file(tmp_path / "imdb.npz", n_train=60, n_test=20, seed=4)
+    monkeypatch.setattr(data, "_imdb_file", lambda: path)
+    monkeypatch.setattr(keras_imdb, "get_file", lambda *args, **kwargs: path)
+    num_words = 200
+    (x_train, y_train), (x_test, y_test) = data._imdb_matrices(num_words)
+    (k_train, ky_train), (k_test, ky_test) = keras_imdb.load_data(num_words=num_words)
+
+    def rows(x, y):
+        return sorted((tuple(np.flatnonzero(r)), int(label)) for r, label in zip(x, y))
+
+    assert rows(x_train, y_train) == rows(multi_hot(k_train, num_words), ky_train)
+    assert rows(x_test, y_test) == rows(multi_hot(k_test, num_words), ky_test)
+
+
+def test_load_imdb_falls_back_or_fails_when_the_file_cannot_be_had(monkeypatch, capsys):
+    def no_file():
+        raise OSError("simulated: no route to host")
+
+    monkeypatch.setattr(data, "_imdb_file", no_file)
+    assert load_imdb(100, source="auto", train_size=10).source == "synthetic"
+    assert "could not be downloaded" in capsys.readouterr().out
+    with pytest.raises(DataUnavailableError, match="REGBOOK_DATA=imdb"):
+        load_imdb(100, source="imdb")
 
 
 def test_synthetic_source_never_downloads(monkeypatch):
@@ -292,6 +335,7 @@ def test_load_imdb_is_deterministic():
         ({"train_size": 10**6}, ValueError, "train_size"),
         ({"train_size": 1.5}, TypeError, "train_size"),
         ({"num_words": -1}, ValueError, "num_words"),
+        ({"num_words": 2}, ValueError, "num_words"),
     ],
 )
 def test_load_imdb_rejects_bad_arguments(kwargs, error, name):
