@@ -29,11 +29,12 @@ $(STAMP): requirements.txt code/pyproject.toml
 env: $(STAMP)
 
 # The execution cache (_build/.jupyter_cache) only notices changes in the notebooks.
-# Drop it when regbook or the data source changes, so pages never show stale results.
+# Drop it (and Sphinx's saved doctrees, which hold the old outputs) when regbook or the
+# data source changes, so pages never show stale results.
 CACHE_GUARD = mkdir -p _build; \
 	key="$$(cat code/regbook/*.py code/pyproject.toml | sha256sum | cut -c1-16)-$${REGBOOK_DATA:-auto}"; \
 	if [ "$$(cat _build/.cache-key 2>/dev/null)" != "$$key" ]; then \
-	  rm -rf _build/.jupyter_cache; echo "$$key" > _build/.cache-key; fi
+	  rm -rf _build/.jupyter_cache _build/.doctrees; echo "$$key" > _build/.cache-key; fi
 
 book: env
 	@$(CACHE_GUARD)
