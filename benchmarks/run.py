@@ -1,26 +1,28 @@
-"""Time every chapter and the multi-hot encoding; write benchmarks/results.md and print it.
+"""Time every chapter and the multi-hot encoding; write benchmarks/results.md
+and print it.
 
-Run with `make bench` (never part of `make test`). Each chapter notebook listed in
-_toc.yml runs top to bottom in a fresh kernel (nbclient), with REGBOOK_DATA=synthetic
-unless set. For each chapter it records the wall time (kernel start to last cell) and
-the kernel's peak memory: the kernel process's high-water mark (VmHWM, exact) plus the
-largest resident size seen for any processes the kernel started (sampled every 50 ms).
+Run with `make bench` (never part of `make test`). Each chapter notebook listed
+in _toc.yml runs top to bottom in a fresh kernel (nbclient), with
+REGBOOK_DATA=synthetic unless set. For each chapter it records the wall time
+(kernel start to last cell) and the kernel's peak memory: the kernel process's
+high-water mark (VmHWM, exact) plus the largest resident size seen for any
+processes the kernel started (sampled every 50 ms).
 
 Budgets (from the chapter issues) are reported as pass/fail columns: 90 s for a
 chapter, 120 s for chapter 4 (04_*), 1.5 GB of memory each. A missed budget is
 reported, not an error; a chapter that fails to run makes the exit status 1.
 
-Then `regbook.data.multi_hot` on IMDB-shaped input (25,000 reviews as lists of Python
-ints, about 240 words each, 1,000 columns) against
-  (a) the per-word loop of Keras 2's `Tokenizer.sequences_to_matrix(mode="binary")`,
-  (b) the floor: reading the integers once (np.fromiter over the chained lists),
-  (c) for reference, the per-review loop `x[i, seq] = 1` of Chollet's book;
-best of several repeats. Acceptance: multi_hot at least 10x faster than (a) and within
-2x of (b).
+Then `regbook.data.multi_hot` on IMDB-shaped input (25,000 reviews as lists of
+Python ints, about 240 words each, 1,000 columns) against
+  (a) the per-word loop of Keras 2's
+  `Tokenizer.sequences_to_matrix(mode="binary")`, (b) the floor: reading the
+  integers once (np.fromiter over the chained lists), (c) for reference, the
+  per-review loop `x[i, seq] = 1` of Chollet's book;
+best of several repeats. Acceptance: multi_hot at least 10x faster than (a) and
+within 2x of (b).
 
-Options: --no-notebooks (only the multi-hot timing), --chapters 01 03 (names starting
-so), --output PATH (default benchmarks/results.md).
-"""
+Options: --no-notebooks (only the multi-hot timing), --chapters 01 03 (names
+starting so), --output PATH (default benchmarks/results.md)."""
 
 from __future__ import annotations
 
@@ -56,7 +58,9 @@ CELL_TIMEOUT_S = 600
 NUM_WORDS = 1000
 
 
-# ---------------------------------------------------------------------------- chapters
+# ----------------------------------------------------------------------------
+# chapters
+
 
 def chapter_notebooks() -> list[Path]:
     """The notebooks of _toc.yml, in book order."""
@@ -69,23 +73,34 @@ def chapter_notebooks() -> list[Path]:
             yield from walk(entry.get("sections", []))
 
     files = [toc["root"], *walk(toc.get("chapters", []))]
-    return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").exists()]
+    return [
+        ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").exists()
+    ]
 
 
 def time_budget(path: Path) -> float:
-    return next((s for prefix, s in TIME_BUDGET_S.items() if path.name.startswith(prefix)),
-                DEFAULT_TIME_BUDGET_S)
+    return next(
+        (
+            s
+            for prefix, s in TIME_BUDGET_S.items()
+            if path.name.startswith(prefix)
+        ),
+        DEFAULT_TIME_BUDGET_S,
+    )
 
 
 class KernelMemory(threading.Thread):
-    """Peak memory of the kernel that `client` starts: its VmHWM plus its children's RSS."""
+    """Peak memory of the kernel that `client` starts: its VmHWM plus its
+    children's RSS."""
 
     def __init__(self, client: nbclient.NotebookClient):
         super().__init__(daemon=True)
         self.client, self.peak, self._done = client, 0, threading.Event()
 
     def _kernel(self) -> psutil.Process | None:
-        provisioner = getattr(getattr(self.client, "km", None), "provisioner", None)
+        provisioner = getattr(
+            getattr(self.client, "km", None), "provisioner", None
+        )
         pid = getattr(getattr(provisioner, "process", None), "pid", None)
         return psutil.Process(pid) if pid else None
 
@@ -94,9 +109,17 @@ class KernelMemory(threading.Thread):
             kernel = self._kernel()
             if kernel is None:
                 return
-            with open(f"/proc/{kernel.pid}/status") as status:  # high-water mark, exact
-                hwm = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
-            children = sum(c.memory_info().rss for c in kernel.children(recursive=True))
+            with open(
+                f"/proc/{kernel.pid}/status"
+            ) as status:  # high-water mark, exact
+                hwm = next(
+                    int(line.split()[1]) * 1024
+                    for line in status
+                    if line.startswith("VmHWM:")
+                )
+            children = sum(
+                c.memory_info().rss for c in kernel.children(recursive=True)
+            )
             self.peak = max(self.peak, hwm + children)
         except (psutil.Error, OSError, StopIteration):
             pass  # the kernel is starting or gone
@@ -114,27 +137,43 @@ class KernelMemory(threading.Thread):
 def run_notebook(path: Path) -> dict:
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
-        nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+        nb,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
     memory = KernelMemory(client)
-    client.on_cell_executed = memory.sample  # one exact reading after every cell
+    client.on_cell_executed = (
+        memory.sample
+    )  # one exact reading after every cell
     memory.start()
     start, error = time.perf_counter(), ""
     try:
         client.execute()
-    except Exception as exc:  # noqa: BLE001 - reported in the table
-        last_line = re.sub(r"\x1b\[[0-9;]*m", "", (str(exc).strip().splitlines() or [""])[-1])
+    except Exception as exc:
+        last_line = re.sub(
+            r"\x1b\[[0-9;]*m", "", (str(exc).strip().splitlines() or [""])[-1]
+        )
         error = f"{type(exc).__name__}: {last_line}"
     wall = time.perf_counter() - start
-    return {"name": path.relative_to(ROOT).as_posix(), "wall": wall, "peak": memory.stop(),
-            "time_budget": time_budget(path), "error": error}
+    return {
+        "name": path.relative_to(ROOT).as_posix(),
+        "wall": wall,
+        "peak": memory.stop(),
+        "time_budget": time_budget(path),
+        "error": error,
+    }
 
 
-# ---------------------------------------------------------------------------- multi_hot
+# ----------------------------------------------------------------------------
+# multi_hot
 
-def keras2_sequences_to_matrix(sequences, num_words: int, mode: str = "binary") -> np.ndarray:
-    """Keras 2's Tokenizer.sequences_to_matrix(mode="binary"): a Python loop per word."""
+
+def keras2_sequences_to_matrix(
+    sequences, num_words: int, mode: str = "binary"
+) -> np.ndarray:
+    """Keras 2's Tokenizer.sequences_to_matrix(mode="binary"): a Python loop per
+    word."""
     x = np.zeros((len(sequences), num_words))
     for i, seq in enumerate(sequences):
         if not seq:
@@ -157,7 +196,7 @@ def keras2_sequences_to_matrix(sequences, num_words: int, mode: str = "binary") 
 
 
 def per_review_loop(sequences, num_words: int) -> np.ndarray:
-    """Chollet's vectorize_sequences: one fancy-indexed assignment per review."""
+    """Chollet's vectorize_sequences: one fancy-indexed assignment a review."""
     x = np.zeros((len(sequences), num_words), dtype=np.float32)
     for i, seq in enumerate(sequences):
         x[i, seq] = 1.0
@@ -165,22 +204,31 @@ def per_review_loop(sequences, num_words: int) -> np.ndarray:
 
 
 def read_floor(sequences, num_words: int) -> np.ndarray:
-    """Reading every integer once, the least any encoder of Python lists must do."""
+    """Reading every integer once, the least any encoder of Python lists must
+    do."""
     return np.fromiter(itertools.chain.from_iterable(sequences), dtype=np.int64)
 
 
 def best_of(func, sequences, repeats: int) -> float:
-    return min(timeit.repeat(lambda: func(sequences, NUM_WORDS), number=1, repeat=repeats))
+    return min(
+        timeit.repeat(
+            lambda: func(sequences, NUM_WORDS), number=1, repeat=repeats
+        )
+    )
 
 
 def time_multi_hot() -> dict:
     from regbook.data import multi_hot, synthetic_imdb
 
     (x_train, _), _ = synthetic_imdb(NUM_WORDS, n_test=0)
-    sequences = [list(map(int, review)) for review in x_train]  # lists of Python ints
+    sequences = [
+        list(map(int, review)) for review in x_train
+    ]  # lists of Python ints
     assert all(type(w) is int for w in sequences[0])
     expected = keras2_sequences_to_matrix(sequences, NUM_WORDS)
-    assert np.array_equal(multi_hot(sequences, NUM_WORDS), expected), "multi_hot disagrees with Keras 2"
+    assert np.array_equal(multi_hot(sequences, NUM_WORDS), expected), (
+        "multi_hot disagrees with Keras 2"
+    )
     assert np.array_equal(per_review_loop(sequences, NUM_WORDS), expected)
     times = {
         "multi_hot": best_of(multi_hot, sequences, 9),
@@ -188,10 +236,16 @@ def time_multi_hot() -> dict:
         "per_review": best_of(per_review_loop, sequences, 5),
         "floor": best_of(read_floor, sequences, 9),
     }
-    return {"reviews": len(sequences), "words": sum(map(len, sequences)), **times}
+    return {
+        "reviews": len(sequences),
+        "words": sum(map(len, sequences)),
+        **times,
+    }
 
 
-# ---------------------------------------------------------------------------- report
+# ----------------------------------------------------------------------------
+# report
+
 
 def version(*names: str) -> str:
     for name in names:
@@ -203,19 +257,37 @@ def version(*names: str) -> str:
 
 
 def machine(load_before: tuple[float, ...]) -> list[str]:
-    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []
-    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
-               platform.processor() or "unknown CPU")
+    cpuinfo = (
+        Path("/proc/cpuinfo").read_text().splitlines()
+        if Path("/proc/cpuinfo").exists()
+        else []
+    )
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in cpuinfo
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
     load_after = os.getloadavg()
     return [
         f"- date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
-        f"- machine: {os.cpu_count()} logical cores ({psutil.cpu_count(logical=False)} physical), "
-        f"{cpu}; {psutil.virtual_memory().total / 2**30:.1f} GiB memory; {platform.platform()}",
-        f"- software: Python {platform.python_version()}, TensorFlow {version('tensorflow-cpu', 'tensorflow')}, "
-        f"Keras {version('keras')}, NumPy {version('numpy')}, nbclient {version('nbclient')}",
-        f"- load average (1 min) before / after: {load_before[0]:.2f} / {load_after[0]:.2f}"
-        + ("  **(the machine was busy: re-run when it is quiet)**"
-           if max(load_before[0], load_after[0]) > 0.5 * (os.cpu_count() or 1) else ""),
+        f"- machine: {os.cpu_count()} logical cores "
+        f"({psutil.cpu_count(logical=False)} physical), "
+        f"{cpu}; {psutil.virtual_memory().total / 2**30:.1f} GiB memory; "
+        f"{platform.platform()}",
+        f"- software: Python {platform.python_version()}, TensorFlow "
+        f"{version('tensorflow-cpu', 'tensorflow')}, "
+        f"Keras {version('keras')}, NumPy {version('numpy')}, nbclient "
+        f"{version('nbclient')}",
+        f"- load average (1 min) before / after: {load_before[0]:.2f} / "
+        f"{load_after[0]:.2f}"
+        + (
+            "  **(the machine was busy: re-run when it is quiet)**"
+            if max(load_before[0], load_after[0]) > 0.5 * (os.cpu_count() or 1)
+            else ""
+        ),
         f"- REGBOOK_DATA={os.environ['REGBOOK_DATA']}",
     ]
 
@@ -225,45 +297,76 @@ def ok(flag: bool) -> str:
 
 
 def report(chapters: list[dict], mh: dict | None, load_before) -> str:
-    lines = ["# Benchmark results", "", "Written by `make bench` (benchmarks/run.py); numbers depend on the "
-             "machine and on what else it was doing.", "", *machine(load_before), ""]
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (benchmarks/run.py); numbers depend on the "
+        "machine and on what else it was doing.",
+        "",
+        *machine(load_before),
+        "",
+    ]
     if chapters:
         lines += [
-            "## Chapters (each in a fresh kernel)", "",
-            "| notebook | ran | wall time (s) | time budget (s) | time | peak memory (MB) "
+            "## Chapters (each in a fresh kernel)",
+            "",
+            "| notebook | ran | wall time (s) | time budget (s) | time | peak "
+            "memory (MB) "
             "| memory budget (MB) | memory |",
             "|---|---|---:|---:|---|---:|---:|---|",
         ]
         for c in chapters:
             lines.append(
-                f"| {c['name']} | {'**error**: ' + c['error'] if c['error'] else 'yes'} | {c['wall']:.1f} "
-                f"| {c['time_budget']:.0f} | {ok(c['wall'] <= c['time_budget'])} | {c['peak'] / 1e6:,.0f} "
-                f"| {MEMORY_BUDGET_B / 1e6:,.0f} | {ok(0 < c['peak'] <= MEMORY_BUDGET_B)} |"
+                f"| {c['name']} | "
+                f"{'**error**: ' + c['error'] if c['error'] else 'yes'} | "
+                f"{c['wall']:.1f} "
+                f"| {c['time_budget']:.0f} | "
+                f"{ok(c['wall'] <= c['time_budget'])} | {c['peak'] / 1e6:,.0f} "
+                f"| {MEMORY_BUDGET_B / 1e6:,.0f} | "
+                f"{ok(0 < c['peak'] <= MEMORY_BUDGET_B)} |"
             )
-        lines += ["", "Wall time includes starting the kernel. Peak memory: the kernel's VmHWM plus "
-                  "its child processes' resident memory.", ""]
-    if mh:
-        speedup, floor_ratio = mh["keras2"] / mh["multi_hot"], mh["multi_hot"] / mh["floor"]
         lines += [
-            f"## multi_hot on IMDB-shaped input ({mh['reviews']:,} reviews, {mh['words']:,} words, "
-            f"{NUM_WORDS:,} columns; best of several runs)", "",
+            "",
+            "Wall time includes starting the kernel. Peak memory: the kernel's "
+            "VmHWM plus "
+            "its child processes' resident memory.",
+            "",
+        ]
+    if mh:
+        speedup, floor_ratio = (
+            mh["keras2"] / mh["multi_hot"],
+            mh["multi_hot"] / mh["floor"],
+        )
+        lines += [
+            f"## multi_hot on IMDB-shaped input ({mh['reviews']:,} reviews, "
+            f"{mh['words']:,} words, "
+            f"{NUM_WORDS:,} columns; best of several runs)",
+            "",
             "| encoder | time (ms) | relative to multi_hot |",
             "|---|---:|---:|",
-            f"| `regbook.data.multi_hot` | {mh['multi_hot'] * 1e3:.1f} | 1.0x |",
-            f"| (a) Keras 2 `sequences_to_matrix`, a Python loop per word | {mh['keras2'] * 1e3:.1f} "
+            f"| `regbook.data.multi_hot` | {mh['multi_hot'] * 1e3:.1f} | 1.0x "
+            "|",
+            "| (a) Keras 2 `sequences_to_matrix`, a Python loop per word | "
+            f"{mh['keras2'] * 1e3:.1f} "
             f"| {speedup:.1f}x slower |",
-            f"| (c) per-review loop `x[i, seq] = 1` | {mh['per_review'] * 1e3:.1f} "
+            "| (c) per-review loop `x[i, seq] = 1` | "
+            f"{mh['per_review'] * 1e3:.1f} "
             f"| {mh['per_review'] / mh['multi_hot']:.1f}x slower |",
-            f"| (b) floor: read the integers once (`np.fromiter`) | {mh['floor'] * 1e3:.1f} "
+            "| (b) floor: read the integers once (`np.fromiter`) | "
+            f"{mh['floor'] * 1e3:.1f} "
             f"| multi_hot takes {floor_ratio:.2f}x the floor |",
             "",
             "| acceptance | measured | result |",
             "|---|---:|---|",
-            f"| multi_hot at least 10x faster than (a) | {speedup:.1f}x | {ok(speedup >= 10)} |",
-            f"| multi_hot within 2x of the floor (b) | {floor_ratio:.2f}x | {ok(floor_ratio <= 2)} |",
+            f"| multi_hot at least 10x faster than (a) | {speedup:.1f}x | "
+            f"{ok(speedup >= 10)} |",
+            f"| multi_hot within 2x of the floor (b) | {floor_ratio:.2f}x | "
+            f"{ok(floor_ratio <= 2)} |",
             "",
-            f"Ceiling: reading the integers alone, (b), is {mh['keras2'] / mh['floor']:.1f}x faster than (a), so "
-            "no encoder of lists of Python ints can be more than that much faster than (a).",
+            "Ceiling: reading the integers alone, (b), is "
+            f"{mh['keras2'] / mh['floor']:.1f}x faster than (a), so "
+            "no encoder of lists of Python ints can be more than that much "
+            "faster than (a).",
             "",
         ]
     return "\n".join(lines)
@@ -271,21 +374,35 @@ def report(chapters: list[dict], mh: dict | None, load_before) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--no-notebooks", action="store_true", help="only time multi_hot")
-    parser.add_argument("--chapters", nargs="*", default=None, help="notebook names starting so, e.g. 01 04")
-    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results.md")
+    parser.add_argument(
+        "--no-notebooks", action="store_true", help="only time multi_hot"
+    )
+    parser.add_argument(
+        "--chapters",
+        nargs="*",
+        default=None,
+        help="notebook names starting so, e.g. 01 04",
+    )
+    parser.add_argument(
+        "--output", type=Path, default=ROOT / "benchmarks" / "results.md"
+    )
     args = parser.parse_args(argv)
 
     load_before = os.getloadavg()
     chapters = []
     if not args.no_notebooks:
         for path in chapter_notebooks():
-            if args.chapters and not any(path.name.startswith(c) for c in args.chapters):
+            if args.chapters and not any(
+                path.name.startswith(c) for c in args.chapters
+            ):
                 continue
             print(f"running {path.relative_to(ROOT)} ...", flush=True)
             chapters.append(result := run_notebook(path))
-            print(f"  {result['wall']:.1f} s, {result['peak'] / 1e6:,.0f} MB"
-                  + (f", ERROR {result['error']}" if result["error"] else ""), flush=True)
+            print(
+                f"  {result['wall']:.1f} s, {result['peak'] / 1e6:,.0f} MB"
+                + (f", ERROR {result['error']}" if result["error"] else ""),
+                flush=True,
+            )
     print("timing multi_hot ...", flush=True)
     mh = time_multi_hot()
     text = report(chapters, mh, load_before)

@@ -1,24 +1,32 @@
 """regbook: the companion package of the book on weight regularization.
 
-Importing :mod:`regbook` is cheap and never imports TensorFlow, so it can (and should)
-come first in a notebook::
+Importing :mod:`regbook` is cheap and never imports TensorFlow, so it can (and
+should) come first in a notebook::
 
     import regbook
-    regbook.setup(seed=42)      # seeds, determinism, quiet TensorFlow logs
+
+    regbook.setup(seed=42)  # seeds, determinism, quiet TensorFlow logs
 
 Modules:
 
-* :mod:`regbook.notebook` -- :func:`~regbook.notebook.setup`, the first call of every chapter.
-* :mod:`regbook.data` -- IMDB loading, :func:`~regbook.data.multi_hot`, the offline stand-in.
-* :mod:`regbook.toy` -- noisy samples of a known curve and least-squares polynomials.
-* :mod:`regbook.penalties` -- NumPy reference values and gradients of L1, L2 and L1+L2.
-* :mod:`regbook.numpy_net` -- a small network trained by hand-written backpropagation.
-* :mod:`regbook.experiments` -- sweeps over factors and seeds, validation-only selection,
-  a guarded test set (NumPy only).
-* :mod:`regbook.conventions` -- Keras' factor conventions, their conversions and the ridge closed form.
+* :mod:`regbook.notebook` -- :func:`~regbook.notebook.setup`, the first call of
+  every chapter.
+* :mod:`regbook.data` -- IMDB loading, :func:`~regbook.data.multi_hot`, the
+  offline stand-in.
+* :mod:`regbook.toy` -- noisy samples of a known curve and least-squares
+  polynomials.
+* :mod:`regbook.penalties` -- NumPy reference values and gradients of L1, L2 and
+  L1+L2.
+* :mod:`regbook.numpy_net` -- a small network trained by hand-written
+  backpropagation.
+* :mod:`regbook.experiments` -- sweeps over factors and seeds, validation-only
+  selection, a guarded test set (NumPy only).
+* :mod:`regbook.conventions` -- Keras' factor conventions, their conversions and
+  the ridge closed form.
 * :mod:`regbook.plots` -- learning curves and other figures.
 * :mod:`regbook.models` -- Keras model builders (imports Keras when used).
-* :mod:`regbook.callbacks` -- Keras callbacks, e.g. the weight sizes per epoch (imports Keras).
+* :mod:`regbook.callbacks` -- Keras callbacks, e.g. the weight sizes per epoch
+  (imports Keras).
 """
 
 from regbook.notebook import glue, setup

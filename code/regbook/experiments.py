@@ -1,23 +1,24 @@
-"""A small experiment runner: sweep a penalty factor over a grid and several seeds.
+"""A small experiment runner: sweep a penalty factor over a grid and several
+seeds.
 
-Chapter 4 trains the same network many times, once per penalty, factor and seed, and
-compares the runs on validation data. This module keeps the bookkeeping out of the
-notebook while the model, the regularizer and the ``fit`` call stay there:
+Chapter 4 trains the same network many times, once per penalty, factor and seed,
+and compares the runs on validation data. This module keeps the bookkeeping out
+of the notebook while the model, the regularizer and the ``fit`` call stay
+there:
 
-* :func:`sweep` calls a function you write, ``run(label, factor, seed)``, for every
-  combination and collects what it returns as tidy :class:`Record` rows;
+* :func:`sweep` calls a function you write, ``run(label, factor, seed)``, for
+  every combination and collects what it returns as tidy :class:`Record` rows;
 * :func:`collect` turns the rows into a factor-by-seed array of one metric;
 * :func:`select` picks the best factor from *validation* metrics only;
-* :class:`HeldOutTest` guards the test set: it evaluates each selected model once
-  and counts the calls, so a notebook can assert that the test set took no part in
-  the choice;
-* :func:`weight_stats` measures the size and sparsity of the penalised kernels, and
-  :func:`markdown_table` prints a results table without pandas.
+* :class:`HeldOutTest` guards the test set: it evaluates each selected model
+  once and counts the calls, so a notebook can assert that the test set took no
+  part in the choice;
+* :func:`weight_stats` measures the size and sparsity of the penalised kernels,
+  and :func:`markdown_table` prints a results table without pandas.
 
 Nothing is cached: every number a chapter shows is computed by the reader's run.
-This module needs only NumPy (it never imports TensorFlow or Keras): models are used
-through their ``evaluate`` method alone.
-"""
+This module needs only NumPy (it never imports TensorFlow or Keras): models are
+used through their ``evaluate`` method alone."""
 
 from __future__ import annotations
 
@@ -30,7 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from regbook.penalties import _factor as _check_factor  # finite and >= 0, else a clear error
+from regbook.penalties import (
+    _factor as _check_factor,
+)  # finite and >= 0, else a clear error
 from regbook.penalties import l2
 
 __all__ = [
@@ -57,11 +60,12 @@ class Outcome:
     """What a run may return instead of a plain ``{metric: value}`` mapping.
 
     Attributes:
-        metrics: Scalar results, e.g. ``{"val_bce": 0.35, "val_accuracy": 0.85}``.
-        artifact: Anything else the run wants to keep, typically the trained weights
-            (``model.get_weights()``), so that the selected model can be rebuilt and
-            evaluated on the test set later without training it again. Weights are
-            much lighter to keep than whole Keras models.
+        metrics: Scalar results, e.g. ``{"val_bce": 0.35, "val_accuracy":
+            0.85}``.
+        artifact: Anything else the run wants to keep, typically the trained
+            weights (``model.get_weights()``), so that the selected model can be
+            rebuilt and evaluated on the test set later without training it
+            again. Weights are much lighter to keep than whole Keras models.
     """
 
     metrics: Mapping[str, float]
@@ -78,8 +82,8 @@ class Record:
         seed: The seed of the run.
         metrics: Its scalar results by name.
         seconds: Wall-clock time the run took.
-        artifact: What the run kept besides its metrics (see :class:`Outcome`); left
-            out of ``repr``.
+        artifact: What the run kept besides its metrics (see :class:`Outcome`);
+            left out of ``repr``.
     """
 
     label: str
@@ -92,13 +96,17 @@ class Record:
 
 def _check_seeds(seeds: object) -> list[int]:
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
-        raise TypeError(f"seeds must be a sequence of ints, got {type(seeds).__name__}")
+        raise TypeError(
+            f"seeds must be a sequence of ints, got {type(seeds).__name__}"
+        )
     if not seeds:
         raise ValueError("seeds is empty: give at least one seed")
     out = []
     for seed in seeds:
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-            raise TypeError(f"seeds must hold ints, got {seed!r} ({type(seed).__name__})")
+            raise TypeError(
+                f"seeds must hold ints, got {seed!r} ({type(seed).__name__})"
+            )
         if not 0 <= int(seed) < 2**32:
             raise ValueError(f"seeds must lie in [0, 2**32), got {seed}")
         out.append(int(seed))
@@ -109,8 +117,13 @@ def _check_seeds(seeds: object) -> list[int]:
 
 def _check_factors(factors: object, label: str) -> list[float]:
     name = f"factors[{label!r}]"
-    if isinstance(factors, (str, bytes)) or not isinstance(factors, (Sequence, np.ndarray)):
-        raise TypeError(f"{name} must be a sequence of numbers, got {type(factors).__name__}")
+    if isinstance(factors, (str, bytes)) or not isinstance(
+        factors, (Sequence, np.ndarray)
+    ):
+        raise TypeError(
+            f"{name} must be a sequence of numbers, got "
+            f"{type(factors).__name__}"
+        )
     if len(factors) == 0:
         raise ValueError(f"{name} is empty: give at least one factor")
     out = [_check_factor(f, name) for f in factors]
@@ -120,12 +133,14 @@ def _check_factors(factors: object, label: str) -> list[float]:
 
 
 def log_grid(start: float, stop: float, per_decade: int = 1) -> np.ndarray:
-    """Factors spaced evenly on a log scale, from ``start`` to ``stop`` inclusive.
+    """Factors spaced evenly on a log scale, from ``start`` to ``stop``
+    inclusive.
 
     Args:
         start: The smallest factor, > 0.
-        stop: The largest factor, > ``start``; ``stop / start`` must be a whole number
-            of decades when ``per_decade`` is 1, so the grid ends exactly at ``stop``.
+        stop: The largest factor, > ``start``; ``stop / start`` must be a whole
+            number of decades when ``per_decade`` is 1, so the grid ends exactly
+            at ``stop``.
         per_decade: Points per factor of ten.
 
     Raises:
@@ -138,22 +153,32 @@ def log_grid(start: float, stop: float, per_decade: int = 1) -> np.ndarray:
         [0.0001, 0.001, 0.01, 0.1]
     """
     start, stop = _check_factor(start, "start"), _check_factor(stop, "stop")
-    if isinstance(per_decade, bool) or not isinstance(per_decade, numbers.Integral):
-        raise TypeError(f"per_decade must be an int, got {type(per_decade).__name__}")
+    if isinstance(per_decade, bool) or not isinstance(
+        per_decade, numbers.Integral
+    ):
+        raise TypeError(
+            f"per_decade must be an int, got {type(per_decade).__name__}"
+        )
     if per_decade < 1:
         raise ValueError(f"per_decade must be >= 1, got {per_decade}")
     if start <= 0:
         raise ValueError(f"start must be > 0 on a log grid, got {start}")
     if stop <= start:
-        raise ValueError(f"stop must be larger than start, got start={start}, stop={stop}")
+        raise ValueError(
+            f"stop must be larger than start, got start={start}, stop={stop}"
+        )
     steps = math.log10(stop / start) * per_decade
     if abs(steps - round(steps)) > 1e-9:
         raise ValueError(
-            f"stop / start = {stop / start:g} is not a whole number of steps of "
+            f"stop / start = {stop / start:g} is not a whole number of steps "
+            "of "
             f"1/{per_decade} decade"
         )
-    exponents = np.linspace(math.log10(start), math.log10(stop), int(round(steps)) + 1)
-    # Round to 12 significant digits so that 10**-3 prints as 0.001, not 0.0010000000000000002.
+    exponents = np.linspace(
+        math.log10(start), math.log10(stop), round(steps) + 1
+    )
+    # Round to 12 significant digits so that 10**-3 prints as 0.001, not
+    # 0.0010000000000000002.
     return np.array([float(f"{10.0**e:.12g}") for e in exponents])
 
 
@@ -165,10 +190,11 @@ def sweep(
     """Call ``run(label, factor, seed)`` for every label, factor and seed.
 
     Args:
-        run: Trains and measures one model. It returns its scalar results, either as
-            a mapping ``{metric: value}`` or as an :class:`Outcome` that also carries
-            what the run wants to keep (e.g. the trained weights). Metric names starting with ``test`` are refused: the
-            test set takes no part in a sweep.
+        run: Trains and measures one model. It returns its scalar results,
+            either as a mapping ``{metric: value}`` or as an :class:`Outcome`
+            that also carries what the run wants to keep (e.g. the trained
+            weights). Metric names starting with ``test`` are refused: the test
+            set takes no part in a sweep.
         factors: The grid of each experiment: ``{label: [factor, ...]}``, e.g.
             ``{"L1": grid, "L2": grid}``. Factors must be finite and >= 0.
         seeds: The seeds every (label, factor) pair is run with.
@@ -177,26 +203,34 @@ def sweep(
         One :class:`Record` per run, in the order label, factor, seed.
 
     Raises:
-        TypeError: If ``run`` is not callable, an argument has the wrong type, or a
-            run returns something other than a mapping of real numbers.
-        ValueError: If ``factors`` or ``seeds`` is empty or repeats a value, a factor
-            is negative or not finite, or a run reports a test metric.
+        TypeError: If ``run`` is not callable, an argument has the wrong type,
+            or a run returns something other than a mapping of real numbers.
+        ValueError: If ``factors`` or ``seeds`` is empty or repeats a value, a
+            factor is negative or not finite, or a run reports a test metric.
 
     Example:
-        >>> rows = sweep(lambda label, f, seed: {"val_loss": (f - 0.1) ** 2},
-        ...              {"toy": [0.01, 0.1, 1.0]}, seeds=[0, 1])
+        >>> rows = sweep(
+        ...     lambda label, f, seed: {"val_loss": (f - 0.1) ** 2},
+        ...     {"toy": [0.01, 0.1, 1.0]},
+        ...     seeds=[0, 1],
+        ... )
         >>> [(r.factor, r.seed) for r in rows][:3]
         [(0.01, 0), (0.01, 1), (0.1, 0)]
     """
     if not callable(run):
-        raise TypeError(f"run must be callable as run(label, factor, seed), got {type(run).__name__}")
+        raise TypeError(
+            "run must be callable as run(label, factor, seed), got "
+            f"{type(run).__name__}"
+        )
     if not isinstance(factors, Mapping):
         raise TypeError(
             "factors must be a mapping {label: [factor, ...]}, got "
             f"{type(factors).__name__}"
         )
     if not factors:
-        raise ValueError("factors is empty: give at least one label and its factors")
+        raise ValueError(
+            "factors is empty: give at least one label and its factors"
+        )
     grids = {}
     for label, grid in factors.items():
         if not isinstance(label, str):
@@ -215,31 +249,45 @@ def sweep(
                 if isinstance(result, Outcome):
                     result, artifact = result.metrics, result.artifact
                 records.append(
-                    Record(label, factor, seed, _check_metrics(result, label, factor, seed),
-                           seconds, artifact)
+                    Record(
+                        label,
+                        factor,
+                        seed,
+                        _check_metrics(result, label, factor, seed),
+                        seconds,
+                        artifact,
+                    )
                 )
     return records
 
 
-def _check_metrics(result: object, label: str, factor: float, seed: int) -> dict[str, float]:
+def _check_metrics(
+    result: object, label: str, factor: float, seed: int
+) -> dict[str, float]:
     where = f"run({label!r}, {factor:g}, {seed})"
     if not isinstance(result, Mapping):
         raise TypeError(
-            f"{where} must return a mapping {{metric: value}} or an Outcome, got "
+            f"{where} must return a mapping {{metric: value}} or an Outcome, "
+            "got "
             f"{type(result).__name__}"
         )
     metrics = {}
     for name, value in result.items():
         if not isinstance(name, str):
-            raise TypeError(f"{where} returned a metric name that is not a str: {name!r}")
+            raise TypeError(
+                f"{where} returned a metric name that is not a str: {name!r}"
+            )
         if name.lower().startswith(_TEST_PREFIXES):
             raise ValueError(
-                f"{where} returned the test metric {name!r}: a sweep measures on "
-                "validation data only; evaluate the selected model with HeldOutTest"
+                f"{where} returned the test metric {name!r}: a sweep measures "
+                "on "
+                "validation data only; evaluate the selected model with "
+                "HeldOutTest"
             )
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError(
-                f"{where} returned {name}={value!r} ({type(value).__name__}); metrics "
+                f"{where} returned {name}={value!r} ({type(value).__name__}); "
+                "metrics "
                 "must be real numbers"
             )
         metrics[name] = float(value)
@@ -271,7 +319,8 @@ class MetricGrid:
 
     @property
     def std(self) -> np.ndarray:
-        """The standard deviation over seeds (``ddof=1``; zero for a single seed)."""
+        """The standard deviation over seeds (``ddof=1``; zero for a single
+        seed)."""
         if self.values.shape[1] < 2:
             return np.zeros(len(self.factors))
         return self.values.std(axis=1, ddof=1)
@@ -279,30 +328,39 @@ class MetricGrid:
 
 def _check_records(records: object) -> list[Record]:
     if isinstance(records, (str, bytes)) or not isinstance(records, Sequence):
-        raise TypeError(f"records must be a list of Record, got {type(records).__name__}")
+        raise TypeError(
+            f"records must be a list of Record, got {type(records).__name__}"
+        )
     bad = [r for r in records if not isinstance(r, Record)]
     if bad:
-        raise TypeError(f"records must hold Record objects, got {type(bad[0]).__name__}")
+        raise TypeError(
+            f"records must hold Record objects, got {type(bad[0]).__name__}"
+        )
     return list(records)
 
 
 def collect(records: Sequence[Record], metric: str, label: str) -> MetricGrid:
-    """The values of ``metric`` for experiment ``label`` as a factor-by-seed grid.
+    """The values of ``metric`` for experiment ``label`` as a factor-by-seed
+    grid.
 
     Args:
-        records: Rows returned by :func:`sweep` (several sweeps may be concatenated).
+        records: Rows returned by :func:`sweep` (several sweeps may be
+            concatenated).
         metric: The metric to collect.
         label: The experiment to collect.
 
     Raises:
         TypeError: If ``records`` is not a list of :class:`Record`.
-        ValueError: If ``label`` has no rows, a row lacks ``metric`` (the message
-            lists the metrics available), a (factor, seed) pair occurs twice, or the
-            rows do not fill the whole factor-by-seed grid.
+        ValueError: If ``label`` has no rows, a row lacks ``metric`` (the
+            message lists the metrics available), a (factor, seed) pair occurs
+            twice, or the rows do not fill the whole factor-by-seed grid.
 
     Example:
-        >>> rows = sweep(lambda label, f, seed: {"val_loss": f + seed},
-        ...              {"toy": [0.1, 1.0]}, seeds=[0, 1])
+        >>> rows = sweep(
+        ...     lambda label, f, seed: {"val_loss": f + seed},
+        ...     {"toy": [0.1, 1.0]},
+        ...     seeds=[0, 1],
+        ... )
         >>> collect(rows, "val_loss", "toy").values
         array([[0.1, 1.1],
                [1. , 2. ]])
@@ -310,11 +368,14 @@ def collect(records: Sequence[Record], metric: str, label: str) -> MetricGrid:
     rows = [r for r in _check_records(records) if r.label == label]
     if not rows:
         labels = sorted({r.label for r in records})
-        raise ValueError(f"label {label!r} has no records; labels present: {labels}")
+        raise ValueError(
+            f"label {label!r} has no records; labels present: {labels}"
+        )
     missing = [r for r in rows if metric not in r.metrics]
     if missing:
         raise ValueError(
-            f"metric {metric!r} is missing from {len(missing)} record(s) of {label!r}; "
+            f"metric {metric!r} is missing from {len(missing)} record(s) of "
+            f"{label!r}; "
             f"available: {sorted(missing[0].metrics)}"
         )
     factors = sorted({r.factor for r in rows})
@@ -323,25 +384,33 @@ def collect(records: Sequence[Record], metric: str, label: str) -> MetricGrid:
     for r in rows:
         i, j = factors.index(r.factor), seeds.index(r.seed)
         if not np.isnan(values[i, j]):
-            raise ValueError(f"{label!r} has two records for factor {r.factor:g}, seed {r.seed}")
+            raise ValueError(
+                f"{label!r} has two records for factor {r.factor:g}, seed "
+                f"{r.seed}"
+            )
         values[i, j] = r.metrics[metric]
     if np.isnan(values).any():
         i, j = np.argwhere(np.isnan(values))[0]
         raise ValueError(
-            f"{label!r} has no record for factor {factors[i]:g}, seed {seeds[j]}: the "
+            f"{label!r} has no record for factor {factors[i]:g}, seed "
+            f"{seeds[j]}: the "
             "records must fill the factor-by-seed grid"
         )
     return MetricGrid(label, metric, np.array(factors), np.array(seeds), values)
 
 
 def select(
-    records: Sequence[Record], label: str, metric: str = "val_bce", *, mode: str = "min"
+    records: Sequence[Record],
+    label: str,
+    metric: str = "val_bce",
+    *,
+    mode: str = "min",
 ) -> float:
     """The factor with the best mean validation ``metric`` over seeds.
 
     Only validation metrics are accepted (names starting with ``val_``), and the
-    records of a sweep never hold test metrics, so the choice cannot see the test
-    set. Ties go to the smaller factor.
+    records of a sweep never hold test metrics, so the choice cannot see the
+    test set. Ties go to the smaller factor.
 
     Args:
         records: Rows returned by :func:`sweep`.
@@ -350,19 +419,22 @@ def select(
         mode: ``"min"`` for losses, ``"max"`` for accuracies.
 
     Raises:
-        ValueError: If ``metric`` is not a validation metric, ``mode`` is unknown, or
-            :func:`collect` fails.
+        ValueError: If ``metric`` is not a validation metric, ``mode`` is
+            unknown, or :func:`collect` fails.
 
     Example:
-        >>> rows = sweep(lambda label, f, seed: {"val_loss": (f - 0.1) ** 2},
-        ...              {"toy": [0.01, 0.1, 1.0]})
+        >>> rows = sweep(
+        ...     lambda label, f, seed: {"val_loss": (f - 0.1) ** 2},
+        ...     {"toy": [0.01, 0.1, 1.0]},
+        ... )
         >>> select(rows, "toy", "val_loss")
         0.1
     """
     if not isinstance(metric, str) or not metric.startswith(VALIDATION_PREFIX):
         raise ValueError(
             f"metric must be a validation metric (a name starting with "
-            f"{VALIDATION_PREFIX!r}), got {metric!r}: choices are made on validation data"
+            f"{VALIDATION_PREFIX!r}), got {metric!r}: choices are made on "
+            "validation data"
         )
     if mode not in ("min", "max"):
         raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
@@ -372,13 +444,14 @@ def select(
 
 
 class HeldOutTest:
-    """The test set, kept apart: each model is evaluated on it once, and counted.
+    """The test set, kept apart: each model is evaluated on it once, and
+    counted.
 
-    The examples are evaluated in slices of ``chunk`` and the results combined as
-    means weighted by slice size. That is exact for metrics that are means over
-    examples (losses, cross-entropy, accuracy) and keeps memory flat: Keras copies
-    the whole array it is given into a tensor, and the IMDB test set alone is
-    100 MB.
+    The examples are evaluated in slices of ``chunk`` and the results combined
+    as means weighted by slice size. That is exact for metrics that are means
+    over examples (losses, cross-entropy, accuracy) and keeps memory flat: Keras
+    copies the whole array it is given into a tensor, and the IMDB test set
+    alone is 100 MB.
 
     Args:
         x: Test inputs.
@@ -390,28 +463,38 @@ class HeldOutTest:
             :attr:`calls`).
 
     Raises:
-        ValueError: If ``x`` and ``y`` differ in length or are empty, or ``chunk``
-            is not positive.
+        ValueError: If ``x`` and ``y`` differ in length or are empty, or
+            ``chunk`` is not positive.
 
     Example:
         >>> class Constant:  # anything with Keras' evaluate(...) signature
         ...     def evaluate(self, x, y, verbose=0, return_dict=True):
         ...         return {"accuracy": float((y == 1).mean())}
-        >>> test = HeldOutTest(np.zeros((4, 2)), np.array([1, 1, 0, 1]), chunk=3)
+        >>> test = HeldOutTest(
+        ...     np.zeros((4, 2)), np.array([1, 1, 0, 1]), chunk=3
+        ... )
         >>> test.evaluate("constant", Constant())
         {'accuracy': 0.75}
         >>> test.calls
         1
     """
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, *, chunk: int | None = 5000) -> None:
+    def __init__(
+        self, x: np.ndarray, y: np.ndarray, *, chunk: int | None = 5000
+    ) -> None:
         if len(x) != len(y):
-            raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+            raise ValueError(
+                f"x and y must have the same length, got {len(x)} and {len(y)}"
+            )
         if len(x) == 0:
             raise ValueError("the test set is empty")
         if chunk is not None:
-            if isinstance(chunk, bool) or not isinstance(chunk, numbers.Integral):
-                raise TypeError(f"chunk must be an int or None, got {type(chunk).__name__}")
+            if isinstance(chunk, bool) or not isinstance(
+                chunk, numbers.Integral
+            ):
+                raise TypeError(
+                    f"chunk must be an int or None, got {type(chunk).__name__}"
+                )
             if chunk <= 0:
                 raise ValueError(f"chunk must be positive, got {chunk}")
         self._x, self._y = x, y
@@ -427,14 +510,20 @@ class HeldOutTest:
         return len(self._x)
 
     def __repr__(self) -> str:
-        return f"HeldOutTest({len(self)} examples, evaluated {self.calls} time(s))"
+        return (
+            f"HeldOutTest({len(self)} examples, evaluated {self.calls} time(s))"
+        )
 
-    def evaluate(self, name: str, model: Any, **kwargs: Any) -> dict[str, float]:
+    def evaluate(
+        self, name: str, model: Any, **kwargs: Any
+    ) -> dict[str, float]:
         """Evaluate ``model`` on the test set, once per ``name``.
 
         Args:
-            name: What the model is, e.g. ``"L2"``; each name may be evaluated once.
-            model: Anything with Keras' ``evaluate(x, y, verbose=0, return_dict=True)``.
+            name: What the model is, e.g. ``"L2"``; each name may be evaluated
+                once.
+            model: Anything with Keras' ``evaluate(x, y, verbose=0,
+                return_dict=True)``.
             **kwargs: Passed on to ``model.evaluate`` (e.g. ``batch_size``).
 
         Returns:
@@ -448,32 +537,49 @@ class HeldOutTest:
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty str, got {name!r}")
         if not callable(getattr(model, "evaluate", None)):
-            raise TypeError(f"model must have an evaluate method, got {type(model).__name__}")
+            raise TypeError(
+                "model must have an evaluate method, got "
+                f"{type(model).__name__}"
+            )
         if name in self.results:
             raise RuntimeError(
-                f"{name!r} was already evaluated on the test set; the test set is used "
+                f"{name!r} was already evaluated on the test set; the test set "
+                "is used "
                 "once per selected model"
             )
         totals: dict[str, float] = {}
         for start in range(0, len(self._x), self._chunk):
-            x = self._x[start:start + self._chunk]
-            scores = model.evaluate(x, self._y[start:start + self._chunk], verbose=0,
-                                    return_dict=True, **kwargs)
+            x = self._x[start : start + self._chunk]
+            scores = model.evaluate(
+                x,
+                self._y[start : start + self._chunk],
+                verbose=0,
+                return_dict=True,
+                **kwargs,
+            )
             for key, value in scores.items():
-                totals[str(key)] = totals.get(str(key), 0.0) + float(value) * len(x)
-        self.results[name] = {key: total / len(self._x) for key, total in totals.items()}
+                totals[str(key)] = totals.get(str(key), 0.0) + float(
+                    value
+                ) * len(x)
+        self.results[name] = {
+            key: total / len(self._x) for key, total in totals.items()
+        }
         return dict(self.results[name])
 
 
-def weight_stats(kernels: Sequence[np.ndarray], *, tol: float = 1e-3) -> dict[str, float]:
+def weight_stats(
+    kernels: Sequence[np.ndarray], *, tol: float = 1e-3
+) -> dict[str, float]:
     r"""Size and sparsity of a model's (penalised) kernels.
 
     Args:
-        kernels: Weight arrays, e.g. ``[layer.kernel.numpy() for layer in hidden]``.
+        kernels: Weight arrays, e.g. ``[layer.kernel.numpy() for layer in
+            hidden]``.
         tol: Weights with :math:`|w| <` ``tol`` count as near zero.
 
     Returns:
-        ``{"weight_norm": sqrt(sum w**2), "near_zero": share of |w| < tol}`` over
+        ``{"weight_norm": sqrt(sum w**2), "near_zero": share of |w| < tol}``
+            over
         all the arrays together.
 
     Raises:
@@ -481,15 +587,23 @@ def weight_stats(kernels: Sequence[np.ndarray], *, tol: float = 1e-3) -> dict[st
         ValueError: If ``tol`` is not positive, or the arrays hold no weights.
 
     Example:
-        >>> weight_stats([np.array([3.0, 0.0]), np.array([[4.0, -0.0001]])], tol=0.001)
+        >>> weight_stats(
+        ...     [np.array([3.0, 0.0]), np.array([[4.0, -0.0001]])], tol=0.001
+        ... )
         {'weight_norm': 5.000000001, 'near_zero': 0.5}
     """
-    if isinstance(kernels, np.ndarray) or not isinstance(kernels, Sequence) or not kernels:
+    if (
+        isinstance(kernels, np.ndarray)
+        or not isinstance(kernels, Sequence)
+        or not kernels
+    ):
         raise TypeError("kernels must be a non-empty list of arrays")
     arrays = [np.asarray(k) for k in kernels]
     for a in arrays:
         if a.dtype.kind not in "fiu":
-            raise TypeError(f"kernels must be numeric arrays, got dtype {a.dtype}")
+            raise TypeError(
+                f"kernels must be numeric arrays, got dtype {a.dtype}"
+            )
     tol = _check_factor(tol, "tol")
     if tol == 0:
         raise ValueError("tol must be > 0")
@@ -497,11 +611,17 @@ def weight_stats(kernels: Sequence[np.ndarray], *, tol: float = 1e-3) -> dict[st
     if size == 0:
         raise ValueError("kernels hold no weights")
     near = sum(int(np.count_nonzero(np.abs(a) < tol)) for a in arrays)
-    return {"weight_norm": math.sqrt(l2(arrays, factor=1.0)), "near_zero": near / size}
+    return {
+        "weight_norm": math.sqrt(l2(arrays, factor=1.0)),
+        "near_zero": near / size,
+    }
 
 
 def markdown_table(
-    rows: Sequence[Sequence[Any]], headers: Sequence[str], *, align: str | None = None
+    rows: Sequence[Sequence[Any]],
+    headers: Sequence[str],
+    *,
+    align: str | None = None,
 ) -> str:
     """A Markdown (pipe) table, the pandas-free way to show results.
 
@@ -517,27 +637,44 @@ def markdown_table(
         ValueError: If a row's length or ``align`` does not match ``headers``.
 
     Example:
-        >>> print(markdown_table([["L2", "0.01"]], ["penalty", "factor"], align="lr"))
+        >>> print(
+        ...     markdown_table(
+        ...         [["L2", "0.01"]], ["penalty", "factor"], align="lr"
+        ...     )
+        ... )
         | penalty | factor |
         | :--- | ---: |
         | L2 | 0.01 |
     """
-    if isinstance(headers, (str, bytes)) or not isinstance(headers, Sequence) or not headers:
+    if (
+        isinstance(headers, (str, bytes))
+        or not isinstance(headers, Sequence)
+        or not headers
+    ):
         raise TypeError("headers must be a non-empty list of column titles")
     n = len(headers)
     align = align or "l" * n
     if len(align) != n or set(align) - set("lrc"):
-        raise ValueError(f"align must give one of l, r, c per column ({n}), got {align!r}")
+        raise ValueError(
+            f"align must give one of l, r, c per column ({n}), got {align!r}"
+        )
     rules = {"l": ":---", "r": "---:", "c": ":---:"}
 
     def line(cells: Sequence[Any]) -> str:
-        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+        return (
+            "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+        )
 
     out = [line(headers), "| " + " | ".join(rules[a] for a in align) + " |"]
     for i, row in enumerate(rows):
         if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
-            raise TypeError(f"rows[{i}] must be a sequence of cells, got {type(row).__name__}")
+            raise TypeError(
+                f"rows[{i}] must be a sequence of cells, got "
+                f"{type(row).__name__}"
+            )
         if len(row) != n:
-            raise ValueError(f"rows[{i}] has {len(row)} cells, headers have {n}")
+            raise ValueError(
+                f"rows[{i}] has {len(row)} cells, headers have {n}"
+            )
         out.append(line(row))
     return "\n".join(out)

@@ -1,9 +1,8 @@
 """Keras model builders shared by several chapters.
 
-Only the architecture lives here. The regularizers are arguments, so the chapter that
-teaches them writes them out in full, and ``compile`` and ``fit`` stay in the notebook.
-Importing this module imports Keras.
-"""
+Only the architecture lives here. The regularizers are arguments, so the chapter
+that teaches them writes them out in full, and ``compile`` and ``fit`` stay in
+the notebook. Importing this module imports Keras."""
 
 from __future__ import annotations
 
@@ -26,42 +25,55 @@ def imdb_mlp(
     dropout: float = 0.0,
     name: str | None = None,
 ) -> keras.Sequential:
-    """The classic IMDB classifier: ReLU hidden layers and one sigmoid output unit.
+    """The classic IMDB classifier: ReLU hidden layers and one sigmoid output
+    unit.
 
-    With the defaults this is the 16-16-1 network of the Keras snippet the book starts
-    from. The regularizers (and the dropout rate) apply to every hidden layer; the
-    output layer is never regularized. The model is returned uncompiled.
+    With the defaults this is the 16-16-1 network of the Keras snippet the book
+    starts from. The regularizers (and the dropout rate) apply to every hidden
+    layer; the output layer is never regularized. The model is returned
+    uncompiled.
 
     Args:
         num_words: Width of the multi-hot input.
         hidden: Units of each hidden layer.
-        kernel_regularizer: Regularizer (object, string or ``None``) for the kernels
-            of the hidden layers, e.g. ``keras.regularizers.L2(0.01)``.
+        kernel_regularizer: Regularizer (object, string or ``None``) for the
+            kernels of the hidden layers, e.g. ``keras.regularizers.L2(0.01)``.
         bias_regularizer: Regularizer for the biases of the hidden layers.
         activity_regularizer: Regularizer for the outputs of the hidden layers.
-        dropout: If positive, a ``Dropout`` layer with this rate follows each hidden
-            layer.
+        dropout: If positive, a ``Dropout`` layer with this rate follows each
+            hidden layer.
         name: Model name.
 
     Raises:
-        TypeError, ValueError: For a bad ``num_words``, ``hidden`` or ``dropout``.
+        TypeError, ValueError: For a bad ``num_words``, ``hidden`` or
+            ``dropout``.
 
     Example:
-        >>> model = imdb_mlp(1000, kernel_regularizer=keras.regularizers.L2(0.01))
+        >>> model = imdb_mlp(
+        ...     1000, kernel_regularizer=keras.regularizers.L2(0.01)
+        ... )
         >>> [layer.units for layer in model.layers]
         [16, 16, 1]
     """
     if isinstance(num_words, bool) or not isinstance(num_words, int):
-        raise TypeError(f"num_words must be an int, got {type(num_words).__name__}")
+        raise TypeError(
+            f"num_words must be an int, got {type(num_words).__name__}"
+        )
     if num_words <= 0:
         raise ValueError(f"num_words must be positive, got {num_words}")
     if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence):
-        raise TypeError(f"hidden must be a sequence of ints, got {type(hidden).__name__}")
+        raise TypeError(
+            f"hidden must be a sequence of ints, got {type(hidden).__name__}"
+        )
     for units in hidden:
         if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
-            raise ValueError(f"hidden must hold positive ints, got {list(hidden)}")
+            raise ValueError(
+                f"hidden must hold positive ints, got {list(hidden)}"
+            )
     if isinstance(dropout, bool) or not isinstance(dropout, (int, float)):
-        raise TypeError(f"dropout must be a float, got {type(dropout).__name__}")
+        raise TypeError(
+            f"dropout must be a float, got {type(dropout).__name__}"
+        )
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
 

@@ -1,12 +1,13 @@
-r"""A small fully connected network in NumPy, trained by hand-written backpropagation.
+r"""A small fully connected network in NumPy, trained by hand-written
+backpropagation.
 
-Nothing here is hidden behind a framework: the forward pass, the loss, the backward
-pass and the update are a few lines each, so a chapter can show them and a reader can
-follow every number. The network has ReLU hidden layers and a sigmoid output (two
-classes, labels 0/1) or a softmax output (``k`` classes, labels ``0 .. k-1``); the data
-loss is the mean cross-entropy over the examples, and the penalties follow Keras'
-convention (:mod:`regbook.penalties`), added on every weight matrix but not on the biases,
-as ``kernel_regularizer`` does:
+Nothing here is hidden behind a framework: the forward pass, the loss, the
+backward pass and the update are a few lines each, so a chapter can show them
+and a reader can follow every number. The network has ReLU hidden layers and a
+sigmoid output (two classes, labels 0/1) or a softmax output (``k`` classes,
+labels ``0 .. k-1``); the data loss is the mean cross-entropy over the examples,
+and the penalties follow Keras' convention (:mod:`regbook.penalties`), added on
+every weight matrix but not on the biases, as ``kernel_regularizer`` does:
 
 .. math::
 
@@ -14,23 +15,21 @@ as ``kernel_regularizer`` does:
         + \lambda_1 \sum_{l}\sum_{i,k} |W^{(l)}_{ik}|
         + \lambda_2 \sum_{l}\sum_{i,k} \bigl(W^{(l)}_{ik}\bigr)^2 .
 
-Training is plain (mini-batch) gradient descent. The L1 part can be handled in two
-ways: by its subgradient :math:`\lambda_1\operatorname{sign}(w)` like every other term
-(``l1_method="subgradient"``, what Keras does), or by a proximal step after each
-gradient step, soft-thresholding the weights by :math:`\eta\lambda_1`
+Training is plain (mini-batch) gradient descent. The L1 part can be handled in
+two ways: by its subgradient :math:`\lambda_1\operatorname{sign}(w)` like every
+other term (``l1_method="subgradient"``, what Keras does), or by a proximal step
+after each gradient step, soft-thresholding the weights by :math:`\eta\lambda_1`
 (``l1_method="proximal"``), which leaves weights exactly at zero.
 
 :func:`gradient_check` compares the backpropagated gradients with central finite
 differences, and :func:`fit_logistic` trains many L1/L2-penalised logistic
-regressions at once (one per penalty strength) for experiments that need hundreds of
-them. The module needs only NumPy.
-"""
+regressions at once (one per penalty strength) for experiments that need
+hundreds of them. The module needs only NumPy."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from typing import Optional, Union
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -56,11 +55,12 @@ Params = list[np.ndarray]
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
-    """The logistic function :math:`1 / (1 + e^{-z})`, without overflow warnings."""
+    """The logistic function :math:`1 / (1 + e^{-z})`, without overflow
+    warnings."""
     return np.exp(-np.logaddexp(0.0, -z))
 
 
-# ---------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------
 # Plumbing: small matrix products run best on one BLAS thread.
 
 
@@ -76,7 +76,7 @@ def _one_blas_thread() -> Iterator[None]:
         yield
 
 
-# ---------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------
 # Argument checks: every error names the argument it is about.
 
 
@@ -99,11 +99,16 @@ def _choice(value: object, allowed: Sequence[str], name: str) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str, got {type(value).__name__}")
     if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+        raise ValueError(
+            f"{name} must be one of {', '.join(map(repr, allowed))}; got "
+            f"{value!r}"
+        )
     return value
 
 
-def _inputs(x: object, n_inputs: int, dtype: np.dtype, name: str = "x") -> np.ndarray:
+def _inputs(
+    x: object, n_inputs: int, dtype: np.dtype, name: str = "x"
+) -> np.ndarray:
     a = np.asarray(x)
     if a.dtype.kind not in "fiub":
         raise TypeError(f"{name} must be a numeric array, got dtype {a.dtype}")
@@ -120,16 +125,24 @@ def _inputs(x: object, n_inputs: int, dtype: np.dtype, name: str = "x") -> np.nd
 
 
 def _labels(y: object, n: int, n_classes: int, name: str = "y") -> np.ndarray:
-    """Integer class labels of shape (n,) from (n,) or (n, 1) arrays of whole numbers."""
+    """Integer class labels of shape (n,) from (n,) or (n, 1) arrays of whole
+    numbers."""
     a = np.asarray(y)
     if a.ndim == 2 and a.shape[1] == 1:
         a = a[:, 0]
     if a.ndim != 1 or a.shape[0] != n:
-        raise ValueError(f"{name} must have shape ({n},) or ({n}, 1) to match x, got {np.shape(y)}")
+        raise ValueError(
+            f"{name} must have shape ({n},) or ({n}, 1) to match x, got "
+            f"{np.shape(y)}"
+        )
     if a.dtype.kind not in "fiub":
-        raise TypeError(f"{name} must hold class labels (numbers), got dtype {a.dtype}")
+        raise TypeError(
+            f"{name} must hold class labels (numbers), got dtype {a.dtype}"
+        )
     if a.dtype.kind == "f" and not np.all(a == np.round(a)):
-        raise ValueError(f"{name} must hold whole-number class labels, got fractions")
+        raise ValueError(
+            f"{name} must hold whole-number class labels, got fractions"
+        )
     labels = a.astype(np.int64)
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
         raise ValueError(
@@ -139,7 +152,7 @@ def _labels(y: object, n: int, n_classes: int, name: str = "y") -> np.ndarray:
     return labels
 
 
-# ---------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------
 # The network.
 
 
@@ -148,8 +161,9 @@ class Network:
 
     Args:
         sizes: The width of every layer, inputs first and outputs last, e.g.
-            ``[50, 16, 1]``: 50 inputs, one hidden layer of 16 ReLU units, one output.
-            ``[d, 1]`` (no hidden layer) with a sigmoid output is logistic regression.
+            ``[50, 16, 1]``: 50 inputs, one hidden layer of 16 ReLU units, one
+            output. ``[d, 1]`` (no hidden layer) with a sigmoid output is
+            logistic regression.
         output: ``"sigmoid"`` (one output unit; labels 0 and 1) or ``"softmax"``
             (two or more output units; labels ``0 .. k-1``).
         seed: Seed of the random initial weights.
@@ -173,17 +187,25 @@ class Network:
         *,
         output: str = "sigmoid",
         seed: int = 0,
-        dtype: Union[str, type] = "float64",
+        dtype: str | type = "float64",
     ) -> None:
-        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (Sequence, np.ndarray)):
-            raise TypeError(f"sizes must be a list of ints, got {type(sizes).__name__}")
+        if isinstance(sizes, (str, bytes)) or not isinstance(
+            sizes, (Sequence, np.ndarray)
+        ):
+            raise TypeError(
+                f"sizes must be a list of ints, got {type(sizes).__name__}"
+            )
         if len(sizes) < 2:
-            raise ValueError(f"sizes needs at least two entries (inputs, outputs), got {list(sizes)}")
+            raise ValueError(
+                "sizes needs at least two entries (inputs, outputs), got "
+                f"{list(sizes)}"
+            )
         self.sizes = [_positive_int(s, "sizes") for s in sizes]
         self.output = _choice(output, OUTPUTS, "output")
         if self.output == "sigmoid" and self.sizes[-1] != 1:
             raise ValueError(
-                f'sizes must end in 1 for output="sigmoid", got {self.sizes[-1]}; '
+                'sizes must end in 1 for output="sigmoid", got '
+                f"{self.sizes[-1]}; "
                 'use output="softmax" for several classes'
             )
         if self.output == "softmax" and self.sizes[-1] < 2:
@@ -191,32 +213,47 @@ class Network:
         try:
             self.dtype = np.dtype(dtype)
         except TypeError:
-            raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from None
+            raise TypeError(
+                f"dtype must be float32 or float64, got {dtype!r}"
+            ) from None
         if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+            raise ValueError(
+                f"dtype must be float32 or float64, got {self.dtype}"
+            )
 
-        # He initialisation: variance 2 / fan_in keeps ReLU activations at a steady size.
+        # He initialisation: variance 2 / fan_in keeps ReLU activations at a
+        # steady size.
         rng = np.random.default_rng(seed)
         self.weights: Params = [
-            (rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)).astype(self.dtype)
-            for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])
+            (rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)).astype(
+                self.dtype
+            )
+            for n_in, n_out in zip(
+                self.sizes[:-1], self.sizes[1:], strict=False
+            )
         ]
-        self.biases: Params = [np.zeros(n_out, dtype=self.dtype) for n_out in self.sizes[1:]]
+        self.biases: Params = [
+            np.zeros(n_out, dtype=self.dtype) for n_out in self.sizes[1:]
+        ]
 
     def __repr__(self) -> str:
-        return f"Network({self.sizes}, output={self.output!r}, dtype={self.dtype.name})"
+        return (
+            f"Network({self.sizes}, output={self.output!r}, "
+            f"dtype={self.dtype.name})"
+        )
 
     @property
     def n_classes(self) -> int:
-        """How many classes the network tells apart (2 with a sigmoid output)."""
+        """How many classes the network tells apart (2 for a sigmoid output)."""
         return 2 if self.output == "sigmoid" else self.sizes[-1]
 
-    # -- forward pass -------------------------------------------------------------
+    # -- forward pass ----------------------------------------------------------
 
     def _forward(self, x: np.ndarray) -> tuple[Params, np.ndarray]:
-        """The activations of the input and every hidden layer, and the output logits."""
+        """The activations of the input and every hidden layer, and the output
+        logits."""
         activations = [x]
-        for W, b in zip(self.weights[:-1], self.biases[:-1]):
+        for W, b in zip(self.weights[:-1], self.biases[:-1], strict=False):
             activations.append(np.maximum(activations[-1] @ W + b, 0.0))  # ReLU
         logits = activations[-1] @ self.weights[-1] + self.biases[-1]
         return activations, logits
@@ -228,13 +265,14 @@ class Network:
         return shifted / shifted.sum(axis=1, keepdims=True)
 
     def _targets(self, labels: np.ndarray) -> np.ndarray:
-        """Labels in the shape of the output: a column of 0/1, or one-hot rows."""
+        """Labels shaped like the output: a column of 0/1, or one-hot rows."""
         if self.output == "sigmoid":
             return labels[:, None].astype(self.dtype)
         return np.eye(self.sizes[-1], dtype=self.dtype)[labels]
 
     def _cross_entropy(self, logits: np.ndarray, labels: np.ndarray) -> float:
-        """Mean cross-entropy, computed from the logits so that it never takes log(0)."""
+        """Mean cross-entropy, computed from the logits so that it never takes
+        log(0)."""
         if self.output == "sigmoid":
             z = logits[:, 0]
             # -[y log s(z) + (1 - y) log(1 - s(z))] = log(1 + e^z) - y z
@@ -243,7 +281,8 @@ class Network:
         return float(np.mean(log_norm - logits[np.arange(len(labels)), labels]))
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        """Output probabilities: shape ``(n, 1)`` for sigmoid, ``(n, k)`` for softmax."""
+        """Output probabilities: shape ``(n, 1)`` for sigmoid, ``(n, k)`` for
+        softmax."""
         x = _inputs(x, self.sizes[0], self.dtype)
         return self._probabilities(self._forward(x)[1])
 
@@ -258,42 +297,54 @@ class Network:
     def error(self, x: np.ndarray, y: np.ndarray) -> float:
         """Share of misclassified examples (0 is perfect)."""
         predictions = self.predict(x)
-        return float(np.mean(predictions != _labels(y, len(predictions), self.n_classes)))
+        return float(
+            np.mean(predictions != _labels(y, len(predictions), self.n_classes))
+        )
 
-    # -- loss ---------------------------------------------------------------------
+    # -- loss ------------------------------------------------------------------
 
     def penalty(self, l1: float = 0.0, l2: float = 0.0) -> float:
-        r"""The penalty :math:`\lambda_1\sum|W| + \lambda_2\sum W^2` over all weight matrices."""
+        r"""The penalty :math:`\lambda_1\sum|W| + \lambda_2\sum W^2` over all
+        weight matrices."""
         return l1_l2(self.weights, l1_factor=l1, l2_factor=l2)
 
     def data_loss(self, x: np.ndarray, y: np.ndarray) -> float:
         """Mean cross-entropy on ``(x, y)``, without penalty."""
         x = _inputs(x, self.sizes[0], self.dtype)
-        return self._cross_entropy(self._forward(x)[1], _labels(y, len(x), self.n_classes))
+        return self._cross_entropy(
+            self._forward(x)[1], _labels(y, len(x), self.n_classes)
+        )
 
-    def loss(self, x: np.ndarray, y: np.ndarray, l1: float = 0.0, l2: float = 0.0) -> float:
+    def loss(
+        self, x: np.ndarray, y: np.ndarray, l1: float = 0.0, l2: float = 0.0
+    ) -> float:
         """The penalised loss: :meth:`data_loss` plus :meth:`penalty`."""
         return self.data_loss(x, y) + self.penalty(l1, l2)
 
-    # -- backward pass ------------------------------------------------------------
+    # -- backward pass ---------------------------------------------------------
 
     def _backprop(
         self, x: np.ndarray, labels: np.ndarray, l1: float, l2: float
     ) -> tuple[float, Params, Params]:
-        """Data loss and gradients of the penalised loss (inputs already checked)."""
+        """Data loss and gradients of the penalised loss (inputs already
+        checked)."""
         n = len(x)
         activations, logits = self._forward(x)
-        # For sigmoid + binary cross-entropy and for softmax + cross-entropy alike,
-        # the derivative of the mean loss with respect to the logits is (p - y) / n.
+        # For sigmoid + binary cross-entropy and for softmax + cross-entropy
+        # alike, the derivative of the mean loss with respect to the logits is
+        # (p - y) / n.
         delta = (self._probabilities(logits) - self._targets(labels)) / n
         grad_weights: Params = [np.empty(0)] * len(self.weights)
         grad_biases: Params = [np.empty(0)] * len(self.biases)
         for layer in reversed(range(len(self.weights))):
             W = self.weights[layer]
-            grad_weights[layer] = activations[layer].T @ delta + l1_l2_grad(W, l1, l2)
+            grad_weights[layer] = activations[layer].T @ delta + l1_l2_grad(
+                W, l1, l2
+            )
             grad_biases[layer] = delta.sum(axis=0)
             if layer > 0:
-                # Back through the weights, then through the ReLU (slope 1 where it fired).
+                # Back through the weights, then through the ReLU (slope 1 where
+                # it fired).
                 delta = (delta @ W.T) * (activations[layer] > 0)
         return self._cross_entropy(logits, labels), grad_weights, grad_biases
 
@@ -303,7 +354,8 @@ class Network:
         """Gradients of :meth:`loss` by backpropagation.
 
         Returns:
-            ``(grad_weights, grad_biases)``, lists shaped like :attr:`weights` and
+            ``(grad_weights, grad_biases)``, lists shaped like :attr:`weights`
+                and
             :attr:`biases`. The L1 term contributes its subgradient
             :math:`\\lambda_1\\operatorname{sign}(w)` (0 at :math:`w = 0`).
         """
@@ -314,7 +366,7 @@ class Network:
         )
         return grad_weights, grad_biases
 
-    # -- training -----------------------------------------------------------------
+    # -- training --------------------------------------------------------------
 
     @_one_blas_thread()
     def fit(
@@ -324,11 +376,11 @@ class Network:
         *,
         epochs: int = 100,
         learning_rate: float = 0.1,
-        batch_size: Optional[int] = None,
+        batch_size: int | None = None,
         l1: float = 0.0,
         l2: float = 0.0,
         l1_method: str = "subgradient",
-        validation_data: Optional[tuple[np.ndarray, np.ndarray]] = None,
+        validation_data: tuple[np.ndarray, np.ndarray] | None = None,
         seed: int = 0,
     ) -> dict[str, list[float]]:
         """Train by (mini-batch) gradient descent on the penalised loss.
@@ -343,33 +395,58 @@ class Network:
             l1: :math:`\\lambda_1 \\ge 0`, the L1 factor (Keras' ``L1(l1)``).
             l2: :math:`\\lambda_2 \\ge 0`, the L2 factor (Keras' ``L2(l2)``).
             l1_method: ``"subgradient"``: step along
-                :math:`-\\eta\\lambda_1\\operatorname{sign}(w)` with the rest of the
-                gradient; ``"proximal"``: step on the data loss and the L2 term, then
-                soft-threshold the weights by :math:`\\eta\\lambda_1`.
-            validation_data: Optional ``(x_val, y_val)`` measured after every epoch.
+                :math:`-\\eta\\lambda_1\\operatorname{sign}(w)` with the rest of
+                the gradient; ``"proximal"``: step on the data loss and the L2
+                term, then soft-threshold the weights by
+                :math:`\\eta\\lambda_1`.
+            validation_data: Optional ``(x_val, y_val)`` measured after every
+                epoch.
             seed: Seed of the order in which mini-batches are drawn.
 
         Returns:
             The history, a dict of lists with one value per epoch like Keras'
-            ``History.history``. ``data_loss`` is the mean over the epoch's batches,
-            ``penalty`` the penalty at the end of the epoch, ``loss`` their sum; with
+            ``History.history``. ``data_loss`` is the mean over the epoch's
+                batches,
+            ``penalty`` the penalty at the end of the epoch, ``loss`` their sum;
+                with
             ``validation_data`` also ``val_data_loss`` and ``val_error``.
         """
         x = _inputs(x, self.sizes[0], self.dtype)
         labels = _labels(y, len(x), self.n_classes)
         epochs = _positive_int(epochs, "epochs")
         learning_rate = _positive_float(learning_rate, "learning_rate")
-        batch_size = len(x) if batch_size is None else _positive_int(batch_size, "batch_size")
+        batch_size = (
+            len(x)
+            if batch_size is None
+            else _positive_int(batch_size, "batch_size")
+        )
         l1, l2 = _factor(l1, "l1"), _factor(l2, "l2")
         proximal = _choice(l1_method, L1_METHODS, "l1_method") == "proximal"
         if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            if (
+                not isinstance(validation_data, (tuple, list))
+                or len(validation_data) != 2
+            ):
                 raise TypeError("validation_data must be a pair (x_val, y_val)")
-            x_val = _inputs(validation_data[0], self.sizes[0], self.dtype, "validation_data[0]")
-            labels_val = _labels(validation_data[1], len(x_val), self.n_classes, "validation_data[1]")
+            x_val = _inputs(
+                validation_data[0],
+                self.sizes[0],
+                self.dtype,
+                "validation_data[0]",
+            )
+            labels_val = _labels(
+                validation_data[1],
+                len(x_val),
+                self.n_classes,
+                "validation_data[1]",
+            )
 
         rng = np.random.default_rng(seed)
-        history: dict[str, list[float]] = {"loss": [], "data_loss": [], "penalty": []}
+        history: dict[str, list[float]] = {
+            "loss": [],
+            "data_loss": [],
+            "penalty": [],
+        }
         if validation_data is not None:
             history.update(val_data_loss=[], val_error=[])
         for _ in range(epochs):
@@ -379,46 +456,64 @@ class Network:
                 if order is None:
                     xb, yb = x, labels
                 else:
-                    batch = order[start:start + batch_size]
+                    batch = order[start : start + batch_size]
                     xb, yb = x[batch], labels[batch]
                 # With proximal steps the L1 term leaves the gradient ...
                 data_loss, grad_weights, grad_biases = self._backprop(
                     xb, yb, 0.0 if proximal else l1, l2
                 )
                 batch_losses.append(data_loss)
-                for W, g in zip(self.weights, grad_weights):
+                for W, g in zip(self.weights, grad_weights, strict=False):
                     W -= learning_rate * g
-                for b, g in zip(self.biases, grad_biases):
+                for b, g in zip(self.biases, grad_biases, strict=False):
                     b -= learning_rate * g
                 if proximal and l1 > 0:
-                    # ... and acts here instead: shrink every weight by eta * l1, stop at 0.
-                    self.weights = soft_threshold(self.weights, learning_rate * l1)
+                    # ... and acts here instead: shrink every weight by eta *
+                    # l1, stop at 0.
+                    self.weights = soft_threshold(
+                        self.weights, learning_rate * l1
+                    )
             history["data_loss"].append(float(np.mean(batch_losses)))
             history["penalty"].append(self.penalty(l1, l2))
-            history["loss"].append(history["data_loss"][-1] + history["penalty"][-1])
+            history["loss"].append(
+                history["data_loss"][-1] + history["penalty"][-1]
+            )
             if validation_data is not None:
                 _, logits = self._forward(x_val)
-                history["val_data_loss"].append(self._cross_entropy(logits, labels_val))
-                predicted = (logits[:, 0] > 0) if self.output == "sigmoid" else logits.argmax(1)
-                history["val_error"].append(float(np.mean(predicted != labels_val)))
+                history["val_data_loss"].append(
+                    self._cross_entropy(logits, labels_val)
+                )
+                predicted = (
+                    (logits[:, 0] > 0)
+                    if self.output == "sigmoid"
+                    else logits.argmax(1)
+                )
+                history["val_error"].append(
+                    float(np.mean(predicted != labels_val))
+                )
         return history
 
 
-# ---------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------
 # Checking the gradients.
 
 
 def numerical_gradients(
-    net: Network, x: np.ndarray, y: np.ndarray, l1: float = 0.0, l2: float = 0.0,
+    net: Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    l1: float = 0.0,
+    l2: float = 0.0,
     eps: float = 1e-6,
 ) -> tuple[Params, Params]:
-    """Gradients of ``net.loss`` by central differences, one parameter at a time.
+    """Gradients of ``net.loss`` by central differences, one parameter at a
+    time.
 
-    Each parameter :math:`\\theta` is nudged to :math:`\\theta \\pm \\varepsilon` and
-    the derivative estimated as :math:`(E(\\theta+\\varepsilon) - E(\\theta-\\varepsilon))
-    / 2\\varepsilon`. That takes two evaluations of the loss per parameter: fine for
-    the small networks of a check, far too slow for training.
-    """
+    Each parameter :math:`\\theta` is nudged to :math:`\\theta \\pm
+    \\varepsilon` and the derivative estimated as
+    :math:`(E(\\theta+\\varepsilon) - E(\\theta-\\varepsilon)) / 2\\varepsilon`.
+    That takes two evaluations of the loss per parameter: fine for the small
+    networks of a check, far too slow for training."""
     if not isinstance(net, Network):
         raise TypeError(f"net must be a Network, got {type(net).__name__}")
     eps = _positive_float(eps, "eps")
@@ -434,20 +529,24 @@ def numerical_gradients(
             param[idx] = saved
             grad[idx] = (plus - minus) / (2 * eps)
         grads.append(grad)
-    return grads[: len(net.weights)], grads[len(net.weights):]
+    return grads[: len(net.weights)], grads[len(net.weights) :]
 
 
 def gradient_check(
-    net: Network, x: np.ndarray, y: np.ndarray, l1: float = 0.0, l2: float = 0.0,
+    net: Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    l1: float = 0.0,
+    l2: float = 0.0,
     eps: float = 1e-6,
 ) -> float:
     """Relative difference between backpropagated and numerical gradients.
 
-    Returns :math:`\\lVert g_a - g_n\\rVert / (\\lVert g_a\\rVert + \\lVert g_n\\rVert)`
-    over all parameters together, where :math:`g_a` comes from
-    :meth:`Network.gradients` and :math:`g_n` from :func:`numerical_gradients`. In
-    float64 a correct backward pass gives about ``1e-9`` or less; a wrong one,
-    something near 1.
+    Returns :math:`\\lVert g_a - g_n\\rVert / (\\lVert g_a\\rVert + \\lVert
+    g_n\\rVert)` over all parameters together, where :math:`g_a` comes from
+    :meth:`Network.gradients` and :math:`g_n` from :func:`numerical_gradients`.
+    In float64 a correct backward pass gives about ``1e-9`` or less; a wrong
+    one, something near 1.
 
     Raises:
         TypeError: If ``net`` is not a :class:`Network`.
@@ -463,17 +562,22 @@ def gradient_check(
     num_weights, num_biases = numerical_gradients(net, x, y, l1, l2, eps)
     numeric = np.concatenate([g.ravel() for g in num_weights + num_biases])
     scale = np.linalg.norm(analytic) + np.linalg.norm(numeric)
-    return float(np.linalg.norm(analytic - numeric) / scale) if scale > 0 else 0.0
+    return (
+        float(np.linalg.norm(analytic - numeric) / scale) if scale > 0 else 0.0
+    )
 
 
-# ---------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------
 # Many logistic regressions at once.
 
 
 def _strengths(value: object, name: str) -> np.ndarray:
     """Penalty factors as a 1-D float array: one number, or one per model."""
     if isinstance(value, (str, bytes, bool)):
-        raise TypeError(f"{name} must be a number or a 1-D sequence of numbers, got {value!r}")
+        raise TypeError(
+            f"{name} must be a number or a 1-D sequence of numbers, got "
+            f"{value!r}"
+        )
     a = np.atleast_1d(np.asarray(value))
     if a.dtype.kind not in "fiu" or a.ndim != 1 or a.size == 0:
         raise TypeError(f"{name} must be a number or a 1-D sequence of numbers")
@@ -487,20 +591,21 @@ def fit_logistic(
     x: np.ndarray,
     y: np.ndarray,
     *,
-    l1: Union[float, Sequence[float], np.ndarray] = 0.0,
-    l2: Union[float, Sequence[float], np.ndarray] = 0.0,
+    l1: float | Sequence[float] | np.ndarray = 0.0,
+    l2: float | Sequence[float] | np.ndarray = 0.0,
     steps: int = 500,
-    learning_rate: Optional[float] = None,
+    learning_rate: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Train penalised logistic regressions, one per penalty strength, all at once.
+    """Train penalised logistic regressions, one per penalty strength, all at
+    once.
 
-    Model ``g`` minimises the mean binary cross-entropy plus
-    ``l1[g] * sum(|w|) + l2[g] * sum(w**2)`` (no penalty on the bias), starting from
-    zero, by proximal gradient descent: a gradient step on the cross-entropy and the
-    L2 term, then soft-thresholding by ``learning_rate * l1[g]``. It is
+    Model ``g`` minimises the mean binary cross-entropy plus ``l1[g] * sum(|w|)
+    + l2[g] * sum(w**2)`` (no penalty on the bias), starting from zero, by
+    proximal gradient descent: a gradient step on the cross-entropy and the L2
+    term, then soft-thresholding by ``learning_rate * l1[g]``. It is
     ``Network([d, 1])`` trained with ``l1_method="proximal"``, vectorised over
-    models: the weights of model ``g`` are column ``g`` of one matrix, so a whole
-    grid of strengths costs little more than one model.
+    models: the weights of model ``g`` are column ``g`` of one matrix, so a
+    whole grid of strengths costs little more than one model.
 
     Args:
         x: Inputs, shape ``(n, d)``.
@@ -513,10 +618,13 @@ def fit_logistic(
             smooth part of its loss: the largest step that never overshoots.
 
     Returns:
-        ``(weights, biases)`` of shapes ``(d, G)`` and ``(G,)`` for ``G`` models.
+        ``(weights, biases)`` of shapes ``(d, G)`` and ``(G,)`` for ``G``
+            models.
     """
     if np.ndim(x) != 2:
-        raise ValueError(f"x must have shape (n_examples, n_inputs), got {np.shape(x)}")
+        raise ValueError(
+            f"x must have shape (n_examples, n_inputs), got {np.shape(x)}"
+        )
     x = _inputs(x, np.shape(x)[1], np.dtype(np.float64))
     labels = _labels(y, len(x), 2).astype(np.float64)
     l1_arr, l2_arr = _strengths(l1, "l1"), _strengths(l2, "l2")
@@ -524,24 +632,33 @@ def fit_logistic(
         l1_arr, l2_arr = np.broadcast_arrays(l1_arr, l2_arr)
     except ValueError:
         raise ValueError(
-            f"l1 and l2 must have the same length (or one be a number), got {l1_arr.size} "
+            "l1 and l2 must have the same length (or one be a number), got "
+            f"{l1_arr.size} "
             f"and {l2_arr.size}"
         ) from None
     steps = _positive_int(steps, "steps")
     n, d = x.shape
     if learning_rate is None:
-        # ||x||_2**2 is the largest eigenvalue of x.T @ x, which x @ x.T shares: use
-        # the smaller of the two.
+        # ||x||_2**2 is the largest eigenvalue of x.T @ x, which x @ x.T shares:
+        # use the smaller of the two.
         gram = x @ x.T if n < d else x.T @ x
-        rate = 1.0 / (np.linalg.eigvalsh(gram)[-1] / (4 * n) + 2 * l2_arr)  # one per model
+        rate = 1.0 / (
+            np.linalg.eigvalsh(gram)[-1] / (4 * n) + 2 * l2_arr
+        )  # one per model
     else:
-        rate = np.full(l1_arr.size, _positive_float(learning_rate, "learning_rate"))
+        rate = np.full(
+            l1_arr.size, _positive_float(learning_rate, "learning_rate")
+        )
 
     weights = np.zeros((d, l1_arr.size))
     biases = np.zeros(l1_arr.size)
     for _ in range(steps):
-        residual = (sigmoid(x @ weights + biases) - labels[:, None]) / n  # (n, G)
+        residual = (
+            sigmoid(x @ weights + biases) - labels[:, None]
+        ) / n  # (n, G)
         weights -= rate * (x.T @ residual + 2 * l2_arr * weights)
-        weights = soft_threshold(weights, rate * l1_arr)  # one threshold per column
+        weights = soft_threshold(
+            weights, rate * l1_arr
+        )  # one threshold per column
         biases -= rate * residual.sum(axis=0)
     return weights, biases

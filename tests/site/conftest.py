@@ -1,4 +1,4 @@
-"""Fixtures for the checks of the built book (run after `jupyter-book build .`)."""
+"""Fixtures for the checks of the built book (after `jupyter-book build .`)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-# The built book; REGBOOK_HTML points elsewhere (e.g. a build made with --path-output).
+# The built book; REGBOOK_HTML points elsewhere (e.g. a build made with
+# --path-output).
 HTML = Path(os.environ.get("REGBOOK_HTML", ROOT / "_build" / "html"))
 
 
 def toc_pages() -> list[str]:
-    """Every page of _toc.yml, as paths relative to the book root, without suffix."""
+    """Every page of _toc.yml, as paths relative to the book root, without
+    suffix."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
 
     def walk(entries):
@@ -27,16 +29,20 @@ def toc_pages() -> list[str]:
 
 
 def notebook_pages() -> list[str]:
-    """The pages of _toc.yml whose source is a notebook (they have launch buttons and outputs)."""
+    """The pages of _toc.yml whose source is a notebook (they have launch
+    buttons and outputs)."""
     return [page for page in toc_pages() if (ROOT / f"{page}.ipynb").exists()]
 
 
-# Cell outputs a reader must never see: stderr streams and errors (MyST-NB's classes).
+# Cell outputs a reader must never see: stderr streams and errors (MyST-NB's
+# classes).
 ERROR_OUTPUTS = ".output.stderr, .output.traceback, .output.error, div.stderr"
 
 
 @pytest.fixture(scope="session")
 def html_root() -> Path:
     if not (HTML / "index.html").exists():
-        pytest.fail(f"no built book in {HTML}: run `make book` (or make test) first")
+        pytest.fail(
+            f"no built book in {HTML}: run `make book` (or make test) first"
+        )
     return HTML

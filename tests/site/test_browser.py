@@ -1,23 +1,25 @@
 """The built book in a real browser: Debian's Chromium, driven by Playwright.
 
-Every page of _toc.yml is served from a local http.server (127.0.0.1, a free port) and
-loaded once; the tests then check what a reader would notice: console errors, math left
-as raw TeX, images that did not load or have no alt text, error or stderr cell outputs,
-launch buttons that open the wrong notebook, and a search box that finds nothing.
+Every page of _toc.yml is served from a local http.server (127.0.0.1, a free
+port) and loaded once; the tests then check what a reader would notice: console
+errors, math left as raw TeX, images that did not load or have no alt text,
+error or stderr cell outputs, launch buttons that open the wrong notebook, and a
+search box that finds nothing.
 
-No internet here or in CI, so every request that leaves the local server is answered by
-the test itself: the one third-party resource the pages use, MathJax 3 from a CDN, is
-served from a local copy of the same major version (the `django-static-mathjax` wheel
-in requirements.txt); anything else is blocked and fails the page, because the page
-would then depend on a resource nobody checked.
+No internet here or in CI, so every request that leaves the local server is
+answered by the test itself: the one third-party resource the pages use, MathJax
+3 from a CDN, is served from a local copy of the same major version (the
+`django-static-mathjax` wheel in requirements.txt); anything else is blocked and
+fails the page, because the page would then depend on a resource nobody checked.
 
 Without a browser (or without the local MathJax) the tests skip with the reason;
-with CI=true that is a failure. Set REGBOOK_CHROMIUM to use another Chromium binary.
+with CI=true that is a failure. Set REGBOOK_CHROMIUM to use another Chromium
+binary.
 
-Screenshots: one full-page PNG per page in the `screenshots` directory beside the
-checked HTML directory, i.e. _build/screenshots/ for _build/html (git-ignored), or
-/tmp/x/_build/screenshots/ for REGBOOK_HTML=/tmp/x/_build/html.
-"""
+Screenshots: one full-page PNG per page in the `screenshots` directory beside
+the checked HTML directory, i.e. _build/screenshots/ for _build/html
+(git-ignored), or /tmp/x/_build/screenshots/ for
+REGBOOK_HTML=/tmp/x/_build/html."""
 
 from __future__ import annotations
 
@@ -34,7 +36,6 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 import yaml
-
 from conftest import ERROR_OUTPUTS, HTML, ROOT, notebook_pages, toc_pages
 
 PAGES = toc_pages()
@@ -45,19 +46,29 @@ SCREENSHOTS = HTML.parent / "screenshots"
 
 CHROMIUM = Path(os.environ.get("REGBOOK_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 TIMEOUT_MS = 60_000
-# The CDN address of MathJax 3 as Sphinx writes it (.../npm/mathjax@3/es5/tex-mml-chtml.js);
-# group 1 is the file's path inside the MathJax distribution.
+# The CDN address of MathJax 3 as Sphinx writes it
+# (.../npm/mathjax@3/es5/tex-mml-chtml.js); group 1 is the file's path inside
+# the MathJax distribution.
 MATHJAX_CDN = re.compile(r"/mathjax@3[^/]*/(es5/.+)$")
-# Search terms, most telling first: the chapter on the Keras API (book/03_*) must make the
-# first one findable; until it exists the test uses the first term that is in the book.
+# Search terms, most telling first: the chapter on the Keras API (book/03_*)
+# must make the first one findable; until it exists the test uses the first term
+# that is in the book.
 SEARCH_TERMS = ("kernel_regularizer", "multi_hot")
-# TeX that MathJax should have replaced: $$...$$, $...$, \( \) \[ \] and environments.
+# TeX that MathJax should have replaced: $$...$$, $...$, \( \) \[ \] and
+# environments.
 RAW_TEX = re.compile(
-    r"\$\$.+?\$\$|(?<![\\$\w])\$[^\s$][^$\n]*?(?<!\s)\$(?!\w)|\\[()\[\]]|\\begin\{", re.S
+    r"\$\$.+?\$\$|(?<![\\$\w])\$[^\s$][^$\n]*?(?<!\s)\$(?!\w)|\\[()\[\]]|\\begin\{",
+    re.S,
 )
 
 
@@ -70,7 +81,8 @@ def unavailable(reason: str):
 
 @pytest.fixture(scope="session")
 def mathjax_dir() -> Path:
-    """The root of a local MathJax 3 distribution (holding es5/), served in place of the CDN."""
+    """The root of a local MathJax 3 distribution (holding es5/), served in
+    place of the CDN."""
     try:
         files = importlib.metadata.files("django-static-mathjax") or []
     except importlib.metadata.PackageNotFoundError:
@@ -94,15 +106,21 @@ def chromium():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        unavailable("the Python package playwright is not installed (requirements.txt)")
+        unavailable(
+            "the Python package playwright is not installed (requirements.txt)"
+        )
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # the browser's view of failures is what the tests check
+    def log_message(
+        self, *args
+    ):  # the browser's view of failures is what the tests check
         pass
 
 
@@ -120,26 +138,34 @@ def site(html_root):
 
 @dataclass
 class Visit:
-    """What one page did in the browser, collected once and checked by several tests."""
+    """What one page did in the browser, collected once and checked by several
+    tests."""
 
     page: str
     status: int = 0
     console_errors: list[str] = field(default_factory=list)
-    own_failures: list[str] = field(default_factory=list)  # the book's own files
-    blocked: list[str] = field(default_factory=list)  # internet requests refused
+    own_failures: list[str] = field(
+        default_factory=list
+    )  # the book's own files
+    blocked: list[str] = field(
+        default_factory=list
+    )  # internet requests refused
     mathjax_loaded: bool = False
     dom: dict = field(default_factory=dict)
     failure: str = ""  # why the page could not be loaded or inspected
 
 
-# Runs in the page after load (and after MathJax's first typesetting): everything the
-# checks need, in one round trip.
+# Runs in the page after load (and after MathJax's first typesetting):
+# everything the checks need, in one round trip.
 COLLECT = """async ([errorOutputs]) => {
-  const article = document.querySelector("article") || document.querySelector("main") || document.body;
+  const article = document.querySelector("article")
+    || document.querySelector("main") || document.body;
   const images = Array.from(article.querySelectorAll("img"));
-  for (const img of images) {  // lazy images load only when scrolled to: load them now
+  // lazy images load only when scrolled to: load them now
+  for (const img of images) {
     img.loading = "eager";
-    try { await img.decode(); } catch (e) { /* reported below as naturalWidth 0 */ }
+    // a failure is reported below as naturalWidth 0
+    try { await img.decode(); } catch (e) { }
   }
   const skip = "pre, code, script, style, textarea, mjx-container, .highlight";
   const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
@@ -148,22 +174,32 @@ COLLECT = """async ([errorOutputs]) => {
     if (!node.parentElement.closest(skip)) prose.push(node.data);
   }
   const maths = Array.from(article.querySelectorAll(".math"));
-  // TeX errors: MathJax shows them as <merror>, or (undefined macros) as red text.
+  // TeX errors: MathJax shows them as <merror>, or (undefined macros) as red
+  // text.
   const mathErrors = [];
   const typeset = window.MathJax && MathJax.startup && MathJax.startup.document;
   for (const item of (typeset ? MathJax.startup.document.math : [])) {
-    if (/<merror|mathcolor="red"/.test(MathJax.startup.toMML(item.root))) mathErrors.push(item.math.slice(0, 80));
+    const mml = MathJax.startup.toMML(item.root);
+    if (/<merror|mathcolor="red"/.test(mml)) {
+      mathErrors.push(item.math.slice(0, 80));
+    }
   }
   return {
     prose: prose.join("\\n"),
     text: article.innerText,
     mathElements: maths.length,
-    untypeset: maths.filter(m => !m.querySelector("mjx-container")).map(m => m.textContent.slice(0, 80)),
+    untypeset: maths.filter(m => !m.querySelector("mjx-container"))
+      .map(m => m.textContent.slice(0, 80)),
     mjxContainers: article.querySelectorAll("mjx-container").length,
     mathErrors,
-    images: images.map(img => ({src: img.getAttribute("src"), alt: (img.getAttribute("alt") || "").trim(),
-                               complete: img.complete, naturalWidth: img.naturalWidth})),
-    errorOutputs: Array.from(article.querySelectorAll(errorOutputs)).map(e => e.innerText.slice(0, 300)),
+    images: images.map(img => ({
+      src: img.getAttribute("src"),
+      alt: (img.getAttribute("alt") || "").trim(),
+      complete: img.complete,
+      naturalWidth: img.naturalWidth,
+    })),
+    errorOutputs: Array.from(article.querySelectorAll(errorOutputs))
+      .map(e => e.innerText.slice(0, 300)),
     links: Array.from(document.querySelectorAll("a[href]")).map(a => a.href),
   };
 }"""
@@ -171,7 +207,8 @@ COLLECT = """async ([errorOutputs]) => {
 
 @pytest.fixture(scope="session")
 def visit(chromium, site, mathjax_dir):
-    """visit(page) loads a page of the book once per session and returns its Visit."""
+    """visit(page) loads a page of the book once per session and returns its
+    Visit."""
     cache: dict[str, Visit] = {}
 
     def serve_or_block(route, seen: Visit):
@@ -185,7 +222,8 @@ def visit(chromium, site, mathjax_dir):
                 status=200,
                 body=local.read_bytes(),
                 headers={  # as the CDN sends them; fonts need CORS
-                    "Content-Type": mimetypes.guess_type(local.name)[0] or "application/octet-stream",
+                    "Content-Type": mimetypes.guess_type(local.name)[0]
+                    or "application/octet-stream",
                     "Access-Control-Allow-Origin": "*",
                 },
             )
@@ -197,11 +235,13 @@ def visit(chromium, site, mathjax_dir):
             cache[page] = Visit(page)
             try:
                 collect(cache[page])
-            except Exception as error:  # noqa: BLE001 - reported by every test of the page
+            except Exception as error:
                 cache[page].failure = f"{type(error).__name__}: {error}"
         seen = cache[page]
         if seen.failure:
-            pytest.fail(f"{page}: the browser could not check the page: {seen.failure}")
+            pytest.fail(
+                f"{page}: the browser could not check the page: {seen.failure}"
+            )
         return seen
 
     def collect(seen: Visit) -> None:
@@ -210,20 +250,45 @@ def visit(chromium, site, mathjax_dir):
         context.set_default_timeout(TIMEOUT_MS)
         context.route("**/*", lambda route: serve_or_block(route, seen))
         tab = context.new_page()
-        tab.on("console", lambda m: m.type == "error" and seen.console_errors.append(
-            f"{m.text} (at {m.location.get('url', '?')})"))
-        tab.on("pageerror", lambda error: seen.console_errors.append(f"uncaught: {error}"))
-        tab.on("response", lambda r: r.url.startswith(site) and r.status >= 400 and
-               seen.own_failures.append(f"HTTP {r.status} {r.url}"))
-        tab.on("requestfailed", lambda r: r.url.startswith(site) and
-               seen.own_failures.append(f"{r.failure} {r.url}"))
+        tab.on(
+            "console",
+            lambda m: (
+                m.type == "error"
+                and seen.console_errors.append(
+                    f"{m.text} (at {m.location.get('url', '?')})"
+                )
+            ),
+        )
+        tab.on(
+            "pageerror",
+            lambda error: seen.console_errors.append(f"uncaught: {error}"),
+        )
+        tab.on(
+            "response",
+            lambda r: (
+                r.url.startswith(site)
+                and r.status >= 400
+                and seen.own_failures.append(f"HTTP {r.status} {r.url}")
+            ),
+        )
+        tab.on(
+            "requestfailed",
+            lambda r: (
+                r.url.startswith(site)
+                and seen.own_failures.append(f"{r.failure} {r.url}")
+            ),
+        )
         try:
             response = tab.goto(f"{site}{page}.html", wait_until="load")
             seen.status = response.status if response else 0
             if tab.locator("script[src*='mathjax']").count():
-                tab.wait_for_function("() => window.MathJax && window.MathJax.startup "
-                                      "&& window.MathJax.startup.promise")
-                tab.evaluate("() => window.MathJax.startup.promise")  # first typesetting done
+                tab.wait_for_function(
+                    "() => window.MathJax && window.MathJax.startup "
+                    "&& window.MathJax.startup.promise"
+                )
+                tab.evaluate(
+                    "() => window.MathJax.startup.promise"
+                )  # first typesetting done
                 seen.mathjax_loaded = True
             seen.dom = tab.evaluate(COLLECT, [ERROR_OUTPUTS])
             shot = SCREENSHOTS / f"{page}.png"
@@ -240,11 +305,17 @@ def test_page_loads_without_console_errors(visit, page):
     seen = visit(page)
     assert seen.status == 200, f"{page}.html answered HTTP {seen.status}"
     assert not seen.blocked, (
-        f"{page}: the page asks the internet for {seen.blocked}; only MathJax is served "
-        "locally, so make the resource part of the book or serve it in this test"
+        f"{page}: the page asks the internet for {seen.blocked}; only MathJax "
+        "is served "
+        "locally, so make the resource part of the book or serve it in this "
+        "test"
     )
-    assert not seen.own_failures, f"{page}: the book's own files failed to load: {seen.own_failures}"
-    assert not seen.console_errors, f"{page}: console errors: {seen.console_errors}"
+    assert not seen.own_failures, (
+        f"{page}: the book's own files failed to load: {seen.own_failures}"
+    )
+    assert not seen.console_errors, (
+        f"{page}: console errors: {seen.console_errors}"
+    )
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -254,20 +325,33 @@ def test_math_is_typeset_by_mathjax(visit, page):
     raw = [m.group(0)[:60] for m in RAW_TEX.finditer(dom["prose"])]
     assert not raw, f"{page}: TeX left as raw text (not typeset): {raw[:5]}"
     if dom["mathElements"]:
-        assert seen.mathjax_loaded, f"{page}: {dom['mathElements']} math elements but MathJax never loaded"
-        assert not dom["untypeset"], f"{page}: math MathJax did not typeset: {dom['untypeset'][:3]}"
+        assert seen.mathjax_loaded, (
+            f"{page}: {dom['mathElements']} math elements but MathJax never "
+            "loaded"
+        )
+        assert not dom["untypeset"], (
+            f"{page}: math MathJax did not typeset: {dom['untypeset'][:3]}"
+        )
         assert dom["mjxContainers"] >= dom["mathElements"], dom
-    assert not dom["mathErrors"], f"{page}: MathJax could not parse: {dom['mathErrors']}"
+    assert not dom["mathErrors"], (
+        f"{page}: MathJax could not parse: {dom['mathErrors']}"
+    )
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_images_loaded_and_have_alt_text(visit, page):
     for img in visit(page).dom["images"]:
-        assert img["complete"] and img["naturalWidth"] > 0, f"{page}: image {img['src']} did not load"
+        assert img["complete"] and img["naturalWidth"] > 0, (
+            f"{page}: image {img['src']} did not load"
+        )
         alt = img["alt"]
         assert alt, f"{page}: image {img['src']} has no alt text"
-        assert not re.search(r"\.(png|svg|jpe?g|gif)$", alt, re.I) and alt not in img["src"], (
-            f"{page}: image {img['src']} has its file name as alt text ({alt!r}); "
+        assert (
+            not re.search(r"\.(png|svg|jpe?g|gif)$", alt, re.I)
+            and alt not in img["src"]
+        ), (
+            f"{page}: image {img['src']} has its file name as alt text "
+            f"({alt!r}); "
             "describe the figure in the cell's metadata.mystnb.image.alt"
         )
 
@@ -275,44 +359,73 @@ def test_images_loaded_and_have_alt_text(visit, page):
 @pytest.mark.parametrize("page", PAGES)
 def test_no_error_or_stderr_cell_output(visit, page):
     dom = visit(page).dom
-    assert not dom["errorOutputs"], f"{page}: error/stderr cell outputs: {dom['errorOutputs']}"
-    assert "Traceback (most recent call last)" not in dom["text"], f"{page}: a traceback on the page"
+    assert not dom["errorOutputs"], (
+        f"{page}: error/stderr cell outputs: {dom['errorOutputs']}"
+    )
+    assert "Traceback (most recent call last)" not in dom["text"], (
+        f"{page}: a traceback on the page"
+    )
 
 
 def expected_launch_links(page: str) -> dict[str, str]:
-    """The Binder and Colab addresses of a notebook page, from _config.yml alone."""
+    """The Binder and Colab addresses of a notebook page, from _config.yml
+    alone."""
     repo, launch = CONFIG["repository"], CONFIG["launch_buttons"]
     owner_name = urlsplit(repo["url"]).path.strip("/")
-    notebook = "/".join(filter(None, [repo.get("path_to_book", "").strip("/"), f"{page}.ipynb"]))
-    interface = "lab/tree" if launch.get("notebook_interface") == "jupyterlab" else "tree"
+    notebook = "/".join(
+        filter(None, [repo.get("path_to_book", "").strip("/"), f"{page}.ipynb"])
+    )
+    interface = (
+        "lab/tree"
+        if launch.get("notebook_interface") == "jupyterlab"
+        else "tree"
+    )
+    binder = launch["binderhub_url"].rstrip("/")
+    colab = launch["colab_url"].rstrip("/")
+    branch = repo["branch"]
     return {
-        "Binder": f"{launch['binderhub_url'].rstrip('/')}/v2/gh/{owner_name}/{repo['branch']}"
-                  f"?urlpath={interface}/{quote(notebook)}",
-        "Colab": f"{launch['colab_url'].rstrip('/')}/github/{owner_name}/blob/{repo['branch']}/{notebook}",
+        "Binder": f"{binder}/v2/gh/{owner_name}/{branch}"
+        f"?urlpath={interface}/{quote(notebook)}",
+        "Colab": f"{colab}/github/{owner_name}/blob/{branch}/{notebook}",
     }
 
 
 def test_launch_links_use_branch_main_and_one_repository():
     repo = CONFIG["repository"]
     assert repo["branch"] == "main", "launch buttons must open branch main"
-    assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+/?", repo["url"]), repo["url"]
+    assert re.fullmatch(
+        r"https://github\.com/[\w.-]+/[\w.-]+/?", repo["url"]
+    ), repo["url"]
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_launch_links_open_this_page_notebook(visit, page):
     links = visit(page).dom["links"]
     launch = CONFIG["launch_buttons"]
-    hosts = {"Binder": urlsplit(launch["binderhub_url"]).netloc, "Colab": urlsplit(launch["colab_url"]).netloc}
+    hosts = {
+        "Binder": urlsplit(launch["binderhub_url"]).netloc,
+        "Colab": urlsplit(launch["colab_url"]).netloc,
+    }
     if page in NOTEBOOK_PAGES:
         assert (ROOT / f"{page}.ipynb").is_file()
         for name, url in expected_launch_links(page).items():
-            found = [link for link in links if urlsplit(link).netloc == hosts[name]]
-            assert found == [url], f"{page}: {name} link {found}, expected [{url}]"
+            found = [
+                link for link in links if urlsplit(link).netloc == hosts[name]
+            ]
+            assert found == [url], (
+                f"{page}: {name} link {found}, expected [{url}]"
+            )
     else:  # text pages have nothing to launch
-        stray = [link for link in links if urlsplit(link).netloc in hosts.values()]
-        assert not stray, f"{page}: launch links on a page that is not a notebook: {stray}"
+        stray = [
+            link for link in links if urlsplit(link).netloc in hosts.values()
+        ]
+        assert not stray, (
+            f"{page}: launch links on a page that is not a notebook: {stray}"
+        )
     repo_url = CONFIG["repository"]["url"].rstrip("/")
-    assert repo_url in [link.rstrip("/") for link in links], f"{page}: no link to {repo_url}"
+    assert repo_url in [link.rstrip("/") for link in links], (
+        f"{page}: no link to {repo_url}"
+    )
 
 
 def test_search_finds_a_term_of_the_book(visit, chromium, site):
@@ -323,13 +436,20 @@ def test_search_finds_a_term_of_the_book(visit, chromium, site):
         terms = SEARCH_TERMS[:1]  # chapter 3 is the Keras API chapter
     else:
         terms = SEARCH_TERMS
-    term = next((t for t in terms if any(t in text for text in texts.values())), None)
+    term = next(
+        (t for t in terms if any(t in text for text in texts.values())), None
+    )
     assert term, f"none of {terms} appears on any page of the book"
     holders = {page for page, text in texts.items() if term in text}
 
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
-    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(site) else r.abort())
+    context.route(
+        "**/*",
+        lambda r: (
+            r.continue_() if r.request.url.startswith(site) else r.abort()
+        ),
+    )
     try:
         tab = context.new_page()
         errors = []
@@ -337,18 +457,27 @@ def test_search_finds_a_term_of_the_book(visit, chromium, site):
         tab.goto(f"{site}search.html?q={quote(term)}", wait_until="load")
         try:
             tab.wait_for_function(
-                "() => (document.querySelector('#search-results .search-summary') || {}).innerText",
+                "() => (document.querySelector('#search-results "
+                ".search-summary') || {}).innerText",
                 timeout=20_000,
             )
         except PlaywrightTimeout:
-            pytest.fail(f"searching {term!r}: the search never finished; console errors: {errors}")
+            pytest.fail(
+                f"searching {term!r}: the search never finished; console "
+                f"errors: {errors}"
+            )
         summary = tab.inner_text("#search-results .search-summary")
-        hits = tab.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.href)")
+        hits = tab.eval_on_selector_all(
+            "#search-results ul.search li a", "as => as.map(a => a.href)"
+        )
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         tab.screenshot(path=str(SCREENSHOTS / "search.png"), full_page=True)
     finally:
         context.close()
-    found = {urlsplit(h).path.removeprefix(urlsplit(site).path).removesuffix(".html") for h in hits}
+    found = {
+        urlsplit(h).path.removeprefix(urlsplit(site).path).removesuffix(".html")
+        for h in hits
+    }
     assert not errors, f"search page console errors: {errors}"
     assert found & holders, (
         f"searching {term!r}: {summary!r}, results {sorted(found)}; "

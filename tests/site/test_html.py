@@ -6,7 +6,6 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import ERROR_OUTPUTS, notebook_pages, toc_pages
 
 PAGES = toc_pages()
@@ -23,9 +22,16 @@ def soup(html_root, page):
 def test_no_error_or_stderr_output(html_root, page):
     doc = soup(html_root, page)
     bad = doc.select(ERROR_OUTPUTS)
-    assert not bad, f"{page}: {len(bad)} stderr/error output blocks, first: {bad[0].get_text()[:300]}"
+    assert not bad, (
+        f"{page}: {len(bad)} stderr/error output blocks, first: "
+        f"{bad[0].get_text()[:300]}"
+    )
     text = doc.get_text()
-    for noise in ("oneDNN custom operations", "absl::InitializeLog", "Traceback (most recent call last)"):
+    for noise in (
+        "oneDNN custom operations",
+        "absl::InitializeLog",
+        "Traceback (most recent call last)",
+    ):
         assert noise not in text, f"{page}: {noise!r} on the page"
 
 
@@ -38,9 +44,12 @@ def test_figures_have_descriptive_alt_text(html_root, page):
         src = img.get("src", "")
         assert alt, f"{page}: image {src} has no alt text"
         assert not re.search(r"\.(png|svg|jpe?g)$", alt) and alt not in src, (
-            f"{page}: image {src} has the file path as alt text; set metadata.mystnb.image.alt"
+            f"{page}: image {src} has the file path as alt text; set "
+            "metadata.mystnb.image.alt"
         )
-        assert len(alt.split()) >= 6, f"{page}: alt text too short to describe a figure: {alt!r}"
+        assert len(alt.split()) >= 6, (
+            f"{page}: alt text too short to describe a figure: {alt!r}"
+        )
 
 
 @pytest.mark.parametrize("page", NOTEBOOK_PAGES)

@@ -1,8 +1,8 @@
-"""Tests of regbook.conventions: conversions, the ridge solution and reference penalties.
+"""Tests of regbook.conventions: conversions, the ridge solution and reference
+penalties.
 
-These need only NumPy; tests/unit/test_keras_api.py checks the same formulas against
-Keras itself.
-"""
+These need only NumPy; tests/unit/test_keras_api.py checks the same formulas
+against Keras itself."""
 
 from __future__ import annotations
 
@@ -17,14 +17,16 @@ from regbook.penalties import l2_textbook_factor
 RNG = np.random.default_rng(7)
 
 
-# --- conversions --------------------------------------------------------------------
+# --- conversions --------------------------------------------------------------
+
 
 @pytest.mark.parametrize("factor", [0.0, 1e-4, 0.01, 0.5, 3])
 def test_weight_decay_conversion_round_trips(factor):
     wd = C.l2_to_weight_decay(factor)
     assert wd == pytest.approx(2 * factor)
     assert C.weight_decay_to_l2(wd) == pytest.approx(factor)
-    # Under plain SGD the decoupled decay equals the textbook lambda of lambda/2 ||w||^2.
+    # Under plain SGD the decoupled decay equals the textbook lambda of lambda/2
+    # ||w||^2.
     assert wd == pytest.approx(l2_textbook_factor(factor))
 
 
@@ -66,7 +68,8 @@ def test_bad_types_are_type_errors_naming_the_argument(call, name):
         call()
 
 
-# --- ridge ---------------------------------------------------------------------------
+# --- ridge --------------------------------------------------------------------
+
 
 def _data(n=60, d=4, k=1):
     x = RNG.normal(size=(n, d))
@@ -75,14 +78,17 @@ def _data(n=60, d=4, k=1):
 
 
 def _objective(x, y, kernel, bias, factor):
-    """Keras' loss: mean squared error over all entries plus factor * ||kernel||^2."""
+    """Keras' loss: mean squared error over all entries plus factor *
+    ||kernel||^2."""
     residual = y - x @ kernel - bias
     return np.mean(residual**2) + factor * np.sum(kernel**2)
 
 
 @pytest.mark.parametrize("k", [1, 3])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_ridge_solution_is_a_stationary_point_of_keras_objective(k, fit_intercept):
+def test_ridge_solution_is_a_stationary_point_of_keras_objective(
+    k, fit_intercept
+):
     x, y = _data(k=k)
     factor = 0.2
     kernel, bias = C.ridge_solution(x, y, factor, fit_intercept=fit_intercept)
@@ -113,9 +119,12 @@ def test_ridge_solution_without_penalty_is_least_squares():
 
 
 def test_ridge_solution_matches_summed_error_ridge_with_alpha_n_f():
-    """Keras' f on a mean error is the classic ridge alpha = n f on a summed error."""
+    """Keras' f on a mean error is the classic ridge alpha = n f on a summed
+    error."""
     x, y = _data(n=50)
-    x = x - x.mean(axis=0)  # centred, so the intercept does not interact with alpha
+    x = x - x.mean(
+        axis=0
+    )  # centred, so the intercept does not interact with alpha
     factor = 0.3
     kernel, _ = C.ridge_solution(x, y - y.mean(), factor, fit_intercept=False)
     alpha = C.l2_to_ridge_alpha(factor, len(x))
@@ -125,7 +134,10 @@ def test_ridge_solution_matches_summed_error_ridge_with_alpha_n_f():
 
 def test_ridge_solution_shrinks_towards_zero_as_the_factor_grows():
     x, y = _data()
-    norms = [np.linalg.norm(C.ridge_solution(x, y, f)[0]) for f in (0.0, 0.1, 1.0, 10.0)]
+    norms = [
+        np.linalg.norm(C.ridge_solution(x, y, f)[0])
+        for f in (0.0, 0.1, 1.0, 10.0)
+    ]
     assert norms == sorted(norms, reverse=True)
 
 
@@ -144,32 +156,47 @@ def test_ridge_solution_errors():
     C.ridge_solution(collinear, y, 0.1)
 
 
-# --- activity and orthogonal penalties -------------------------------------------------
+# --- activity and orthogonal penalties ----------------------------------------
+
 
 def test_activity_penalty_is_a_per_example_average():
     a = RNG.normal(size=(8, 5))
     value = C.activity_penalty(a, l1=0.1, l2=0.2)
-    assert value == pytest.approx((0.1 * np.abs(a).sum() + 0.2 * (a**2).sum()) / 8)
-    # Repeating the batch does not change it: it does not grow with the batch size.
-    assert C.activity_penalty(np.vstack([a, a, a]), l1=0.1, l2=0.2) == pytest.approx(value)
+    assert value == pytest.approx(
+        (0.1 * np.abs(a).sum() + 0.2 * (a**2).sum()) / 8
+    )
+    # Repeating the batch does not change it: it does not grow with the batch
+    # size.
+    assert C.activity_penalty(
+        np.vstack([a, a, a]), l1=0.1, l2=0.2
+    ) == pytest.approx(value)
 
 
 def test_activity_penalty_edge_cases():
-    assert C.activity_penalty(np.full((5, 5), 2.0), l2=0.01) == pytest.approx(0.2)
-    assert C.activity_penalty(np.array(3.0), l1=1.0) == 3.0  # a scalar is not divided
+    assert C.activity_penalty(np.full((5, 5), 2.0), l2=0.01) == pytest.approx(
+        0.2
+    )
+    assert (
+        C.activity_penalty(np.array(3.0), l1=1.0) == 3.0
+    )  # a scalar is not divided
     assert C.activity_penalty(np.zeros((0, 4)), l1=1.0) == 0.0  # empty batch
     assert C.activity_penalty(np.ones((2, 3, 4)), l1=1.0) == 12.0  # any rank
-    assert C.activity_penalty(np.ones((4, 2))) == 0.0  # both factors default to 0
+    assert (
+        C.activity_penalty(np.ones((4, 2))) == 0.0
+    )  # both factors default to 0
 
 
 def test_orthogonal_penalty_values():
     assert C.orthogonal_penalty(np.eye(4), 1.0) == 0.0
     assert C.orthogonal_penalty(np.eye(4), 1.0, mode="columns") == 0.0
     assert C.orthogonal_penalty(np.ones((3, 2)), 0.5) == pytest.approx(0.5)
-    # Scaling a row does not matter (cosines); flipping its sign does not either (|.|).
+    # Scaling a row does not matter (cosines); flipping its sign does not either
+    # (|.|).
     w = RNG.normal(size=(5, 3))
     scaled = w * np.array([[2.0], [-1.0], [0.5], [3.0], [-7.0]])
-    assert C.orthogonal_penalty(scaled, 0.3) == pytest.approx(C.orthogonal_penalty(w, 0.3))
+    assert C.orthogonal_penalty(scaled, 0.3) == pytest.approx(
+        C.orthogonal_penalty(w, 0.3)
+    )
     # Mean |cosine| over distinct pairs, computed the slow way.
     u = w / np.linalg.norm(w, axis=1, keepdims=True)
     pairs = [abs(u[i] @ u[j]) for i in range(5) for j in range(i + 1, 5)]
@@ -197,5 +224,7 @@ def test_module_does_not_import_tensorflow():
     import subprocess
 
     code = "import regbook.conventions, sys; print('tensorflow' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "False"

@@ -1,4 +1,5 @@
-"""Tests of regbook.data: multi_hot, the source switch, the stand-in and the splits."""
+"""Tests of regbook.data: multi_hot, the source switch, the stand-in and the
+splits."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from regbook.data import (
 
 
 def reference_multi_hot(sequences, num_words):
-    """The per-word loop of Keras 2's Tokenizer.sequences_to_matrix(mode="binary")."""
+    """The per-word loop of Keras 2's
+    Tokenizer.sequences_to_matrix(mode="binary")."""
     out = np.zeros((len(sequences), num_words), dtype=np.float32)
     for i, seq in enumerate(sequences):
         for j in seq:
@@ -27,12 +29,15 @@ def reference_multi_hot(sequences, num_words):
     return out
 
 
-# ---------------------------------------------------------------- multi_hot: values
+# ---------------------------------------------------------------- multi_hot:
+# values
 
 
 def test_multi_hot_small_example():
     out = multi_hot([[1, 3, 3], [0], []], num_words=4)
-    expected = np.array([[0, 1, 0, 1], [1, 0, 0, 0], [0, 0, 0, 0]], dtype=np.float32)
+    expected = np.array(
+        [[0, 1, 0, 1], [1, 0, 0, 0], [0, 0, 0, 0]], dtype=np.float32
+    )
     np.testing.assert_array_equal(out, expected)
     assert out.dtype == np.float32
 
@@ -40,8 +45,12 @@ def test_multi_hot_small_example():
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_multi_hot_matches_reference_loop(seed):
     rng = np.random.default_rng(seed)
-    seqs = [rng.integers(0, 50, rng.integers(0, 30)).tolist() for _ in range(40)]
-    np.testing.assert_array_equal(multi_hot(seqs, 50), reference_multi_hot(seqs, 50))
+    seqs = [
+        rng.integers(0, 50, rng.integers(0, 30)).tolist() for _ in range(40)
+    ]
+    np.testing.assert_array_equal(
+        multi_hot(seqs, 50), reference_multi_hot(seqs, 50)
+    )
 
 
 def test_multi_hot_accepts_the_shapes_keras_gives():
@@ -50,17 +59,26 @@ def test_multi_hot_accepts_the_shapes_keras_gives():
     as_object_array = np.empty(3, dtype=object)
     as_object_array[:] = seqs
     np.testing.assert_array_equal(multi_hot(as_object_array, 6), expected)
-    np.testing.assert_array_equal(multi_hot([np.array(s) for s in seqs], 6), expected)
-    np.testing.assert_array_equal(multi_hot(tuple(tuple(s) for s in seqs), 6), expected)
+    np.testing.assert_array_equal(
+        multi_hot([np.array(s) for s in seqs], 6), expected
+    )
+    np.testing.assert_array_equal(
+        multi_hot(tuple(tuple(s) for s in seqs), 6), expected
+    )
     np.testing.assert_array_equal(multi_hot(iter(seqs), 6), expected)
-    numpy_ints = [[np.int32(1), np.int64(2), np.uint8(5)], [np.int16(4)], [1, 1]]
+    numpy_ints = [
+        [np.int32(1), np.int64(2), np.uint8(5)],
+        [np.int16(4)],
+        [1, 1],
+    ]
     np.testing.assert_array_equal(multi_hot(numpy_ints, 6), expected)
 
 
 def test_multi_hot_2d_integer_array():
     padded = np.array([[0, 0, 3], [1, 2, 2]])
     np.testing.assert_array_equal(
-        multi_hot(padded, 4), np.array([[1, 0, 0, 1], [0, 1, 1, 0]], dtype=np.float32)
+        multi_hot(padded, 4),
+        np.array([[1, 0, 0, 1], [0, 1, 1, 0]], dtype=np.float32),
     )
 
 
@@ -77,7 +95,8 @@ def test_multi_hot_dtype_and_boundaries():
     assert out[0, 0] == 1 and out[0, 9] == 1 and out.sum() == 2
 
 
-# ---------------------------------------------------------------- multi_hot: errors
+# ---------------------------------------------------------------- multi_hot:
+# errors
 
 
 @pytest.mark.parametrize("num_words", [0, -5])
@@ -94,7 +113,15 @@ def test_multi_hot_rejects_non_integer_num_words(num_words):
 
 @pytest.mark.parametrize(
     "bad",
-    [[[1, 2.5]], [[1, 2.0]], [[1, "a"]], [["3"]], [[1, None]], [[1, [2]]], [[np.float32(1)]]],
+    [
+        [[1, 2.5]],
+        [[1, 2.0]],
+        [[1, "a"]],
+        [["3"]],
+        [[1, None]],
+        [[1, [2]]],
+        [[np.float32(1)]],
+    ],
 )
 def test_multi_hot_rejects_non_integer_indices(bad):
     with pytest.raises(TypeError, match=r"sequences\[0\]\[\d\]|integer"):
@@ -107,7 +134,9 @@ def test_multi_hot_error_says_where_the_bad_value_is():
 
 
 def test_multi_hot_rejects_a_flat_list_of_ints():
-    with pytest.raises(TypeError, match=r"sequences\[0\] is a int.*wrap it in a list"):
+    with pytest.raises(
+        TypeError, match=r"sequences\[0\] is a int.*wrap it in a list"
+    ):
         multi_hot([1, 2, 3], 10)
 
 
@@ -122,7 +151,9 @@ def test_multi_hot_rejects_strings_and_float_arrays():
 
 @pytest.mark.parametrize("index", [-1, 10, 1000])
 def test_multi_hot_rejects_out_of_range_indices(index):
-    with pytest.raises(ValueError, match=rf"word index {index} is outside \[0, num_words\)"):
+    with pytest.raises(
+        ValueError, match=rf"word index {index} is outside \[0, num_words\)"
+    ):
         multi_hot([[1, 2], [index]], num_words=10)
 
 
@@ -131,7 +162,8 @@ def test_multi_hot_out_of_range_in_2d_array():
         multi_hot(np.array([[1, 12]]), 10)
 
 
-# ---------------------------------------------------------------- the data source
+# ---------------------------------------------------------------- the data
+# source
 
 
 def test_data_source_reads_the_environment(monkeypatch):
@@ -144,14 +176,16 @@ def test_data_source_reads_the_environment(monkeypatch):
 
 def test_unknown_source_in_environment_names_the_variable(monkeypatch):
     monkeypatch.setenv("REGBOOK_DATA", "kaggle")
-    with pytest.raises(ValueError, match="REGBOOK_DATA.*auto, imdb, synthetic.*'kaggle'"):
+    with pytest.raises(
+        ValueError, match=r"REGBOOK_DATA.*auto, imdb, synthetic.*'kaggle'"
+    ):
         data_source()
     with pytest.raises(ValueError, match="REGBOOK_DATA"):
         load_imdb()
 
 
 def test_unknown_source_argument_names_the_argument():
-    with pytest.raises(ValueError, match="^source must be one of"):
+    with pytest.raises(ValueError, match=r"^source must be one of"):
         data_source("imbd")
     with pytest.raises(TypeError, match="source"):
         data_source(3)  # type: ignore[arg-type]
@@ -173,21 +207,31 @@ def test_auto_falls_back_loudly_when_the_download_fails(monkeypatch, capsys):
 
 def test_imdb_source_fails_clearly_when_the_download_fails(monkeypatch):
     monkeypatch.setattr(data, "_download_imdb", _no_network)
-    with pytest.raises(DataUnavailableError, match="REGBOOK_DATA=imdb.*no route to host"):
+    with pytest.raises(
+        DataUnavailableError, match=r"REGBOOK_DATA=imdb.*no route to host"
+    ):
         load_imdb_sequences(100, source="imdb")
 
 
 def fake_imdb_file(path, n_train=30, n_test=12, seed=1):
-    """An imdb.npz in Keras' format: object arrays of lists of raw word ranks."""
+    """An imdb.npz in Keras' format: object arrays of lists of raw ranks."""
     rng = np.random.default_rng(seed)
 
     def reviews(n):
         out = np.empty(n, dtype=object)
-        out[:] = [rng.integers(1, 3000, rng.integers(0, 40)).tolist() for _ in range(n)]
+        out[:] = [
+            rng.integers(1, 3000, rng.integers(0, 40)).tolist()
+            for _ in range(n)
+        ]
         return out
 
-    np.savez(path, x_train=reviews(n_train), y_train=rng.integers(0, 2, n_train),
-             x_test=reviews(n_test), y_test=rng.integers(0, 2, n_test))
+    np.savez(
+        path,
+        x_train=reviews(n_train),
+        y_train=rng.integers(0, 2, n_train),
+        x_test=reviews(n_test),
+        y_test=rng.integers(0, 2, n_test),
+    )
     return str(path)
 
 
@@ -201,7 +245,8 @@ def test_auto_uses_imdb_when_available(monkeypatch, capsys, tmp_path):
 
 
 def test_imdb_rows_equal_multi_hot_of_keras_load_data(monkeypatch, tmp_path):
-    """Reading imdb.npz directly gives exactly the rows Keras' load_data leads to."""
+    """Reading imdb.npz directly gives exactly the rows Keras' load_data leads
+    to."""
     from keras.src.datasets import imdb as keras_imdb
 
     path = fake_imdb_file(tmp_path / "imdb.npz", n_train=60, n_test=20, seed=4)
@@ -209,16 +254,25 @@ def test_imdb_rows_equal_multi_hot_of_keras_load_data(monkeypatch, tmp_path):
     monkeypatch.setattr(keras_imdb, "get_file", lambda *args, **kwargs: path)
     num_words = 200
     (x_train, y_train), (x_test, y_test) = data._imdb_matrices(num_words)
-    (k_train, ky_train), (k_test, ky_test) = keras_imdb.load_data(num_words=num_words)
+    (k_train, ky_train), (k_test, ky_test) = keras_imdb.load_data(
+        num_words=num_words
+    )
 
     def rows(x, y):
-        return sorted((tuple(np.flatnonzero(r)), int(label)) for r, label in zip(x, y))
+        return sorted(
+            (tuple(np.flatnonzero(r)), int(label))
+            for r, label in zip(x, y, strict=False)
+        )
 
-    assert rows(x_train, y_train) == rows(multi_hot(k_train, num_words), ky_train)
+    assert rows(x_train, y_train) == rows(
+        multi_hot(k_train, num_words), ky_train
+    )
     assert rows(x_test, y_test) == rows(multi_hot(k_test, num_words), ky_test)
 
 
-def test_load_imdb_falls_back_or_fails_when_the_file_cannot_be_had(monkeypatch, capsys):
+def test_load_imdb_falls_back_or_fails_when_the_file_cannot_be_had(
+    monkeypatch, capsys
+):
     def no_file():
         raise OSError("simulated: no route to host")
 
@@ -251,7 +305,8 @@ def test_stand_in_has_imdb_shape_and_conventions():
     assert flat.min() >= 1 and flat.max() <= 999
     assert 200 <= np.mean([len(s) for s in x_train]) <= 280  # about 240 words
     assert set(np.unique(y_train)) == {0, 1} and y_train.mean() == 0.5
-    # Zipf-like: frequent words much more common than rare ones, OOV (2) present.
+    # Zipf-like: frequent words much more common than rare ones, OOV (2)
+    # present.
     counts = np.bincount(flat, minlength=1000)
     assert counts[4] > 10 * counts[500] > 0
     assert counts[2] > 0
@@ -267,7 +322,8 @@ def test_stand_in_is_deterministic_and_seeded():
 
 
 def test_stand_in_labels_are_learnable_from_words():
-    """Words lean positive or negative: a bag-of-words rule beats chance clearly."""
+    """Words lean positive or negative: a bag-of-words rule beats chance
+    clearly."""
     (x, y), _ = synthetic_imdb(1000, n_train=4000, n_test=0, seed=3)
     X = multi_hot(x, 1000)
     pos, neg = X[y == 1].mean(0), X[y == 0].mean(0)
@@ -278,7 +334,11 @@ def test_stand_in_labels_are_learnable_from_words():
 
 @pytest.mark.parametrize(
     "kwargs, error",
-    [({"n_train": -1}, ValueError), ({"n_test": 2.0}, TypeError), ({"num_words": 0}, ValueError)],
+    [
+        ({"n_train": -1}, ValueError),
+        ({"n_test": 2.0}, TypeError),
+        ({"num_words": 0}, ValueError),
+    ],
 )
 def test_stand_in_rejects_bad_arguments(kwargs, error):
     with pytest.raises(error, match=next(iter(kwargs))):
@@ -295,7 +355,10 @@ def splits():
 
 def test_load_imdb_splits(splits):
     assert splits.source == "synthetic"
-    assert splits.x_train.shape == (20_000, 1000) and splits.x_val.shape == (5_000, 1000)
+    assert splits.x_train.shape == (20_000, 1000) and splits.x_val.shape == (
+        5_000,
+        1000,
+    )
     assert splits.x_test.shape == (25_000, 1000)
     for y in (splits.y_train, splits.y_val, splits.y_test):
         assert y.shape[1] == 1 and y.dtype == np.float32

@@ -1,4 +1,4 @@
-"""The examples in regbook's docstrings (they render on the API page) must run."""
+"""The examples in regbook's docstrings (shown on the API page) must run."""
 
 from __future__ import annotations
 
@@ -10,11 +10,15 @@ import pytest
 
 import regbook
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(regbook.__path__, "regbook."))
+MODULES = sorted(
+    m.name for m in pkgutil.iter_modules(regbook.__path__, "regbook.")
+)
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0, f"{result.failed} docstring example(s) of {name} failed"
+    assert result.failed == 0, (
+        f"{result.failed} docstring example(s) of {name} failed"
+    )

@@ -1,4 +1,4 @@
-"""Tests of regbook.penalties: values, gradients by finite differences, errors."""
+"""Tests of regbook.penalties: values, finite-difference gradients, errors."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ def test_values(shape):
     w = RNG.normal(size=shape)
     assert P.l1(w, 0.3) == pytest.approx(0.3 * np.abs(w).sum())
     assert P.l2(w, 0.3) == pytest.approx(0.3 * (w**2).sum())
-    assert P.l1_l2(w, 0.1, 0.2) == pytest.approx(0.1 * np.abs(w).sum() + 0.2 * (w**2).sum())
+    assert P.l1_l2(w, 0.1, 0.2) == pytest.approx(
+        0.1 * np.abs(w).sum() + 0.2 * (w**2).sum()
+    )
 
 
 def test_small_examples_and_lists_of_arrays():
@@ -39,10 +41,16 @@ def test_small_examples_and_lists_of_arrays():
 def test_gradients_match_finite_differences(shape):
     w = RNG.normal(size=shape)
     w[np.abs(w) < 1e-3] = 0.5  # keep away from the kink of |w|
-    np.testing.assert_allclose(P.l1_grad(w, 0.3), numerical_grad(lambda v: P.l1(v, 0.3), w), atol=1e-6)
-    np.testing.assert_allclose(P.l2_grad(w, 0.3), numerical_grad(lambda v: P.l2(v, 0.3), w), atol=1e-6)
     np.testing.assert_allclose(
-        P.l1_l2_grad(w, 0.1, 0.2), numerical_grad(lambda v: P.l1_l2(v, 0.1, 0.2), w), atol=1e-6
+        P.l1_grad(w, 0.3), numerical_grad(lambda v: P.l1(v, 0.3), w), atol=1e-6
+    )
+    np.testing.assert_allclose(
+        P.l2_grad(w, 0.3), numerical_grad(lambda v: P.l2(v, 0.3), w), atol=1e-6
+    )
+    np.testing.assert_allclose(
+        P.l1_l2_grad(w, 0.1, 0.2),
+        numerical_grad(lambda v: P.l1_l2(v, 0.1, 0.2), w),
+        atol=1e-6,
     )
 
 
@@ -61,15 +69,25 @@ def test_soft_threshold_is_the_l1_proximal_operator():
     grid = np.linspace(-5, 5, 200_001)
     for v in (-3.0, -0.4, 0.2, 2.5):
         objective = 0.5 * (grid - v) ** 2 + 0.7 * np.abs(grid)
-        assert P.soft_threshold(np.array([v]), 0.7)[0] == pytest.approx(grid[objective.argmin()], abs=1e-4)
+        assert P.soft_threshold(np.array([v]), 0.7)[0] == pytest.approx(
+            grid[objective.argmin()], abs=1e-4
+        )
 
 
 def test_textbook_conversion():
     assert P.l2_textbook_factor(0.01) == 0.02
 
 
-@pytest.mark.parametrize("factor, error", [(-0.1, ValueError), (np.inf, ValueError),
-                                           ("0.1", TypeError), (None, TypeError), (True, TypeError)])
+@pytest.mark.parametrize(
+    "factor, error",
+    [
+        (-0.1, ValueError),
+        (np.inf, ValueError),
+        ("0.1", TypeError),
+        (None, TypeError),
+        (True, TypeError),
+    ],
+)
 def test_bad_factors_name_the_argument(factor, error):
     with pytest.raises(error, match="factor"):
         P.l2(np.ones(2), factor)
@@ -84,21 +102,29 @@ def test_non_numeric_weights():
         P.l1(np.array(["a", "b"]))
 
 
-# --- Several dtypes: finite differences ------------------------------------------------
+# --- Several dtypes: finite differences ---------------------------------------
 
 DTYPES = [np.float32, np.float64]
-#: Central differences in float32 need a larger step (rounding of w +- eps) and a
-#: looser tolerance than in float64.
-FD = {np.float32: dict(eps=1e-2, rtol=1e-3, atol=1e-4), np.float64: dict(eps=1e-6, rtol=1e-6, atol=1e-8)}
+#: Central differences in float32 need a larger step (rounding of w +- eps) and
+#: a looser tolerance than in float64.
+FD = {
+    np.float32: dict(eps=1e-2, rtol=1e-3, atol=1e-4),
+    np.float64: dict(eps=1e-6, rtol=1e-6, atol=1e-8),
+}
 FUNCTIONS = [
     ("l1", lambda w: P.l1(w, 0.3), lambda w: P.l1_grad(w, 0.3)),
     ("l2", lambda w: P.l2(w, 0.3), lambda w: P.l2_grad(w, 0.3)),
-    ("l1_l2", lambda w: P.l1_l2(w, 0.1, 0.2), lambda w: P.l1_l2_grad(w, 0.1, 0.2)),
+    (
+        "l1_l2",
+        lambda w: P.l1_l2(w, 0.1, 0.2),
+        lambda w: P.l1_l2_grad(w, 0.1, 0.2),
+    ),
 ]
 
 
 def away_from_zero(shape, dtype, seed=1, margin=0.05):
-    """Random weights, none closer to the kink of |w| than the finite-difference step."""
+    """Random weights, none closer to the kink of |w| than the finite-difference
+    step."""
     w = np.random.default_rng(seed).normal(size=shape)
     w[np.abs(w) < margin] += np.copysign(2 * margin, w[np.abs(w) < margin])
     return w.astype(dtype)
@@ -106,12 +132,18 @@ def away_from_zero(shape, dtype, seed=1, margin=0.05):
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("name, value, grad", FUNCTIONS, ids=[f[0] for f in FUNCTIONS])
-def test_gradients_match_finite_differences_in_each_dtype(name, value, grad, shape, dtype):
+@pytest.mark.parametrize(
+    "name, value, grad", FUNCTIONS, ids=[f[0] for f in FUNCTIONS]
+)
+def test_gradients_match_finite_differences_in_each_dtype(
+    name, value, grad, shape, dtype
+):
     w = away_from_zero(shape, dtype)
     tol = FD[dtype]
     g = grad(w)
-    assert g.dtype == dtype and g.shape == w.shape  # gradients keep the weights' dtype
+    assert (
+        g.dtype == dtype and g.shape == w.shape
+    )  # gradients keep the weights' dtype
     numeric = numerical_grad(value, w, eps=dtype(tol["eps"]))
     np.testing.assert_allclose(g, numeric, rtol=tol["rtol"], atol=tol["atol"])
 
@@ -121,16 +153,21 @@ def test_values_are_summed_in_float64(dtype):
     w = np.full(1_000_000, 0.1, dtype=dtype)
     exact = 1_000_000 * float(dtype(0.1))
     assert P.l1(w, 1.0) == pytest.approx(exact, rel=1e-12)
-    assert P.l2(w, 1.0) == pytest.approx(1_000_000 * float(dtype(0.1)) ** 2, rel=1e-12)
+    assert P.l2(w, 1.0) == pytest.approx(
+        1_000_000 * float(dtype(0.1)) ** 2, rel=1e-12
+    )
     assert isinstance(P.l1(w, 1.0), float)
 
 
 def test_gradients_of_a_list_of_arrays_are_a_list():
-    weights = [away_from_zero((3, 2), np.float64), away_from_zero((2,), np.float32)]
+    weights = [
+        away_from_zero((3, 2), np.float64),
+        away_from_zero((2,), np.float32),
+    ]
     for grad in (P.l1_grad, P.l2_grad, P.l1_l2_grad, P.soft_threshold):
         out = grad(weights, 0.1)
         assert isinstance(out, list) and len(out) == 2
-        for a, g in zip(weights, out):
+        for a, g in zip(weights, out, strict=False):
             assert g.shape == a.shape and g.dtype == a.dtype
             np.testing.assert_array_equal(g, grad(a, 0.1))
 
@@ -145,21 +182,50 @@ def test_ragged_weights_are_refused_clearly():
         P.l1([[1.0, 2.0], [3.0]])
 
 
-# --- Agreement with keras.regularizers (to float32 precision) --------------------------
+# --- Agreement with keras.regularizers (to float32 precision) -----------------
 
-#: Float32 precision: a few units in the last place of a float32 number. Keras sums
-#: float32 weights in float32, regbook in float64, so the two differ by rounding only.
+#: Float32 precision: a few units in the last place of a float32 number. Keras
+#: sums float32 weights in float32, regbook in float64, so the two differ by
+#: rounding only.
 FLOAT32_RTOL = 8 * float(np.finfo(np.float32).eps)  # about 1e-6
 KERAS_SHAPES = [(7,), (5, 3), (2, 3, 4), (64, 16), (3, 3, 8, 4)]
 KERAS_CASES = [
-    ("L1(0.01)", lambda R: R.L1(0.01), lambda w: P.l1(w, 0.01), lambda w: P.l1_grad(w, 0.01)),
-    ("L1(0.3)", lambda R: R.L1(0.3), lambda w: P.l1(w, 0.3), lambda w: P.l1_grad(w, 0.3)),
-    ("L2(0.01)", lambda R: R.L2(0.01), lambda w: P.l2(w, 0.01), lambda w: P.l2_grad(w, 0.01)),
-    ("L2(0.3)", lambda R: R.L2(0.3), lambda w: P.l2(w, 0.3), lambda w: P.l2_grad(w, 0.3)),
-    ("L1L2(0.02, 0.05)", lambda R: R.L1L2(l1=0.02, l2=0.05),
-     lambda w: P.l1_l2(w, 0.02, 0.05), lambda w: P.l1_l2_grad(w, 0.02, 0.05)),
-    ("l1_l2(0.01, 0.01)", lambda R: R.l1_l2(0.01, 0.01), lambda w: P.l1_l2(w),
-     lambda w: P.l1_l2_grad(w)),
+    (
+        "L1(0.01)",
+        lambda R: R.L1(0.01),
+        lambda w: P.l1(w, 0.01),
+        lambda w: P.l1_grad(w, 0.01),
+    ),
+    (
+        "L1(0.3)",
+        lambda R: R.L1(0.3),
+        lambda w: P.l1(w, 0.3),
+        lambda w: P.l1_grad(w, 0.3),
+    ),
+    (
+        "L2(0.01)",
+        lambda R: R.L2(0.01),
+        lambda w: P.l2(w, 0.01),
+        lambda w: P.l2_grad(w, 0.01),
+    ),
+    (
+        "L2(0.3)",
+        lambda R: R.L2(0.3),
+        lambda w: P.l2(w, 0.3),
+        lambda w: P.l2_grad(w, 0.3),
+    ),
+    (
+        "L1L2(0.02, 0.05)",
+        lambda R: R.L1L2(l1=0.02, l2=0.05),
+        lambda w: P.l1_l2(w, 0.02, 0.05),
+        lambda w: P.l1_l2_grad(w, 0.02, 0.05),
+    ),
+    (
+        "l1_l2(0.01, 0.01)",
+        lambda R: R.l1_l2(0.01, 0.01),
+        lambda w: P.l1_l2(w),
+        lambda w: P.l1_l2_grad(w),
+    ),
     ("L1()", lambda R: R.L1(), lambda w: P.l1(w), lambda w: P.l1_grad(w)),
     ("L2()", lambda R: R.L2(), lambda w: P.l2(w), lambda w: P.l2_grad(w)),
 ]
@@ -185,9 +251,15 @@ def keras_value_and_grad(tf, regularizer, w):
 def test_values_and_gradients_agree_with_keras(tf_keras, case, shape, dtype):
     tf, keras = tf_keras
     _, make, value, grad = case
-    w = np.random.default_rng([len(case[0]), *shape]).normal(size=shape).astype(dtype)
+    w = (
+        np.random.default_rng([len(case[0]), *shape])
+        .normal(size=shape)
+        .astype(dtype)
+    )
     w.flat[0] = 0.0  # include the kink: both take 0 as the L1 subgradient there
-    keras_value, keras_grad = keras_value_and_grad(tf, make(keras.regularizers), w)
+    keras_value, keras_grad = keras_value_and_grad(
+        tf, make(keras.regularizers), w
+    )
     assert keras_value.dtype == dtype and keras_grad.dtype == dtype
     assert value(w) == pytest.approx(float(keras_value), rel=FLOAT32_RTOL)
     ours = grad(w)
@@ -196,7 +268,7 @@ def test_values_and_gradients_agree_with_keras(tf_keras, case, shape, dtype):
 
 
 def test_keras_l1l2_defaults_to_no_penalty_unlike_ours(tf_keras):
-    """What the docstring of l1_l2 says: Keras' L1L2() and l1_l2() add nothing."""
+    """What l1_l2's docstring says: Keras' L1L2() and l1_l2() add nothing."""
     _, keras = tf_keras
     w = np.ones((2, 2), dtype=np.float32)
     assert float(keras.regularizers.L1L2()(w)) == 0.0
@@ -204,7 +276,7 @@ def test_keras_l1l2_defaults_to_no_penalty_unlike_ours(tf_keras):
     assert P.l1_l2(w) == pytest.approx(0.08)  # 0.01 * 4 + 0.01 * 4
 
 
-# --- Soft-thresholding with several thresholds; projections onto the balls -------------
+# --- Soft-thresholding with several thresholds; projections onto the balls ----
 
 
 def test_soft_threshold_with_one_threshold_per_column():
@@ -227,7 +299,8 @@ def test_project_l1_ball_lands_on_the_surface_with_exact_zeros(shape, dtype):
     assert np.abs(p).sum() == pytest.approx(2.0, rel=1e-5)
     assert np.count_nonzero(p == 0) > 0  # corners and edges: exact zeros
     assert np.all(np.sign(p[p != 0]) == np.sign(v[p != 0]))
-    # It is a soft-thresholding: every surviving weight moved by the same amount.
+    # It is a soft-thresholding: every surviving weight moved by the same
+    # amount.
     moved = (np.abs(v) - np.abs(p))[p != 0]
     np.testing.assert_allclose(moved, moved[0], rtol=1e-4)
     assert np.all(np.abs(v[p == 0]) <= moved[0] + 1e-6)
@@ -240,7 +313,9 @@ def test_project_l1_ball_is_the_closest_point_on_a_grid():
     for v in ([2.0, 0.3], [0.9, 0.8], [-0.2, -3.0], [0.1, 0.2]):
         dist = np.where(inside, (w1 - v[0]) ** 2 + (w2 - v[1]) ** 2, np.inf)
         k = np.unravel_index(dist.argmin(), dist.shape)
-        np.testing.assert_allclose(P.project_l1_ball(np.array(v), 1.0), [w1[k], w2[k]], atol=3e-3)
+        np.testing.assert_allclose(
+            P.project_l1_ball(np.array(v), 1.0), [w1[k], w2[k]], atol=3e-3
+        )
 
 
 def test_project_l2_ball_scales_towards_the_origin():

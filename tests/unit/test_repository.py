@@ -1,4 +1,5 @@
-"""Checks of the repository itself: notebooks stored clean, settings kept in step."""
+"""Checks of the repository itself: notebooks stored clean, settings kept in
+step."""
 
 from __future__ import annotations
 
@@ -26,11 +27,14 @@ def test_there_are_notebooks():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_is_stored_without_outputs(path):
     dirty = [
-        i for i, cell in enumerate(load(path)["cells"])
-        if cell["cell_type"] == "code" and (cell.get("outputs") or cell.get("execution_count"))
+        i
+        for i, cell in enumerate(load(path)["cells"])
+        if cell["cell_type"] == "code"
+        and (cell.get("outputs") or cell.get("execution_count"))
     ]
     assert not dirty, (
-        f"{path.name}: cells {dirty} hold outputs or execution counts; clear them with "
+        f"{path.name}: cells {dirty} hold outputs or execution counts; clear "
+        "them with "
         "`jupyter nbconvert --clear-output --inplace` before committing"
     )
 
@@ -43,7 +47,8 @@ def test_first_code_cell_installs_regbook_on_colab_from_this_repository(path):
     branch = CONFIG["repository"]["branch"]
     assert "import regbook" in first and "except ImportError" in first
     assert f"git+{url}@{branch}#subdirectory=code" in first, (
-        f"{path.name}: the Colab install cell must use repository.url and branch "
+        f"{path.name}: the Colab install cell must use repository.url and "
+        "branch "
         f"from _config.yml ({url}, {branch})"
     )
     assert "regbook.setup(" in first
@@ -53,8 +58,15 @@ def test_first_code_cell_installs_regbook_on_colab_from_this_repository(path):
 def test_every_figure_cell_has_alt_text(path):
     for i, cell in enumerate(load(path)["cells"]):
         source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and re.search(r"plt\.show\(\)|\.show\(\)$", source):
-            alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt", "")
+        if cell["cell_type"] == "code" and re.search(
+            r"plt\.show\(\)|\.show\(\)$", source
+        ):
+            alt = (
+                cell.get("metadata", {})
+                .get("mystnb", {})
+                .get("image", {})
+                .get("alt", "")
+            )
             assert len(alt) >= 30, (
                 f"{path.name} cell {i} draws a figure: describe it in "
                 "metadata.mystnb.image.alt (at least a sentence)"
@@ -76,7 +88,9 @@ def _toc_files(entries):
 def test_every_notebook_is_in_the_table_of_contents_and_vice_versa():
     listed = set(_toc_files(TOC.get("chapters", []))) | {TOC["root"]}
     for name in listed:
-        assert any((ROOT / f"{name}{ext}").exists() for ext in (".md", ".ipynb")), name
+        assert any(
+            (ROOT / f"{name}{ext}").exists() for ext in (".md", ".ipynb")
+        ), name
     for path in NOTEBOOKS:
         assert f"book/{path.stem}" in listed, f"{path.name} is not in _toc.yml"
 
@@ -84,7 +98,10 @@ def test_every_notebook_is_in_the_table_of_contents_and_vice_versa():
 def test_config_keeps_launch_buttons_and_branch():
     assert CONFIG["repository"]["branch"] == "main"
     assert CONFIG["sphinx"]["recursive_update"] is True
-    assert CONFIG["launch_buttons"]["binderhub_url"] and CONFIG["launch_buttons"]["colab_url"]
+    assert (
+        CONFIG["launch_buttons"]["binderhub_url"]
+        and CONFIG["launch_buttons"]["colab_url"]
+    )
     assert CONFIG["execute"]["timeout"] >= 120
 
 

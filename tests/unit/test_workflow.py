@@ -1,4 +1,5 @@
-"""The GitHub Actions workflow cannot run here: keep it in step with the Makefile and CI."""
+"""The GitHub Actions workflow cannot run here: keep it in step with the
+Makefile and CI."""
 
 from __future__ import annotations
 
@@ -30,8 +31,14 @@ def uses(job: str, action: str) -> list[dict]:
 
 
 def job_running(command: str) -> str:
-    found = [name for name in JOBS if re.search(rf"(^|\s){re.escape(command)}(\s|$)", runs(name), re.M)]
-    assert len(found) == 1, f"expected one job running {command!r}, found {found}"
+    found = [
+        name
+        for name in JOBS
+        if re.search(rf"(^|\s){re.escape(command)}(\s|$)", runs(name), re.M)
+    ]
+    assert len(found) == 1, (
+        f"expected one job running {command!r}, found {found}"
+    )
     return found[0]
 
 
@@ -41,16 +48,25 @@ DEPLOY = next(name for name in JOBS if uses(name, "actions/deploy-pages"))
 
 
 def test_triggers_include_pushes_to_main_and_pull_requests():
-    on = WORKFLOW.get("on", WORKFLOW.get(True))  # YAML 1.1 reads a bare `on` as True
+    on = WORKFLOW.get(
+        "on", WORKFLOW.get(True)
+    )  # YAML 1.1 reads a bare `on` as True
     assert "main" in on["push"]["branches"]
     assert "pull_request" in on
 
 
 def test_book_is_built_with_warnings_as_errors_by_the_makefile():
     # The workflow calls `make book`; the Makefile's book target must keep -W.
-    flags = re.search(r"^JB_FLAGS\s*:?=\s*(.*)$", MAKEFILE, re.M).group(1).split()
+    flags = (
+        re.search(r"^JB_FLAGS\s*:?=\s*(.*)$", MAKEFILE, re.M).group(1).split()
+    )
     assert "-W" in flags and "--keep-going" in flags
-    assert re.search(r"^book:.*\n(?:\t.*\n)*\t\$\(BIN\)/jupyter-book build \. \$\(JB_FLAGS\)", MAKEFILE, re.M)
+    assert re.search(
+        r"^book:.*\n(?:\t.*\n)*\t\$\(BIN\)/jupyter-book build \. "
+        r"\$\(JB_FLAGS\)",
+        MAKEFILE,
+        re.M,
+    )
 
 
 def test_pages_artifact_is_the_built_html_and_only_from_main():
@@ -65,7 +81,9 @@ def test_deploy_job_has_pages_permissions_and_waits_for_build_and_tests():
     assert set(job["needs"]) == {BUILD, TEST}
     assert "refs/heads/main" in job["if"] and "push" in job["if"]
     assert job["environment"]["name"] == "github-pages"
-    assert WORKFLOW["permissions"] == {"contents": "read"}, "least privilege outside the deploy job"
+    assert WORKFLOW["permissions"] == {"contents": "read"}, (
+        "least privilege outside the deploy job"
+    )
 
 
 def test_concurrency_never_cancels_a_deployment_on_main():
@@ -77,7 +95,9 @@ def test_concurrency_never_cancels_a_deployment_on_main():
 def test_test_job_runs_ci_script_with_ci_true():
     assert str(JOBS[TEST]["env"]["CI"]).lower() == "true"
     assert re.search(r"^make test$", CI_RUN, re.M), ".ci/run must run make test"
-    assert "apt-get install" in CI_RUN and "chromium" in CI_RUN, ".ci/run must install chromium in CI"
+    assert "apt-get install" in CI_RUN and "chromium" in CI_RUN, (
+        ".ci/run must install chromium in CI"
+    )
 
 
 @pytest.mark.parametrize("job", [BUILD, TEST])
@@ -96,9 +116,17 @@ def test_caches_pip_and_the_execution_cache_on_the_right_files(job):
     by_path = {c["with"]["path"].strip(): c["with"] for c in caches}
     pip = by_path["~/.cache/pip"]
     assert "requirements.txt" in pip["key"]
-    jupyter = next(c for path, c in by_path.items() if "_build/.jupyter_cache" in path)
+    jupyter = next(
+        c for path, c in by_path.items() if "_build/.jupyter_cache" in path
+    )
     for pattern in ("requirements.txt", "code/**", "book/**"):
-        assert f"'{pattern}'" in jupyter["key"], f"the execution cache key must cover {pattern}"
-    # The Makefile drops the execution cache unless _build/.cache-key matches: keep both.
-    assert "_build/.cache-key" in MAKEFILE and "_build/.cache-key" in jupyter["path"]
+        assert f"'{pattern}'" in jupyter["key"], (
+            f"the execution cache key must cover {pattern}"
+        )
+    # The Makefile drops the execution cache unless _build/.cache-key matches:
+    # keep both.
+    assert (
+        "_build/.cache-key" in MAKEFILE
+        and "_build/.cache-key" in jupyter["path"]
+    )
     assert "_build/.jupyter_cache" in MAKEFILE
