@@ -171,9 +171,8 @@ def ridge_solution(
 
     Returns:
         ``(kernel, bias)`` with shapes ``(d, k)`` and ``(k,)`` (``k = 1`` for
-            1-D
-        ``y``), like ``Dense.get_weights()``; the bias is zeros without an
-            intercept.
+        1-D ``y``), like ``Dense.get_weights()``; the bias is zeros without an
+        intercept.
 
     Raises:
         TypeError: For non-numeric inputs or a bad ``factor``.

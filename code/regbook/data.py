@@ -118,8 +118,7 @@ def multi_hot(
 
     Returns:
         An array of shape ``(len(sequences), num_words)`` holding zeros and
-            ones.
-        Repeated words count once; an empty review gives a row of zeros.
+        ones. Repeated words count once; an empty review gives a row of zeros.
 
     Raises:
         TypeError: If ``num_words`` is not an int, or ``sequences`` is not a
@@ -273,8 +272,7 @@ def synthetic_imdb(
 
     Returns:
         ``((x_train, y_train), (x_test, y_test))`` as ``load_data`` returns
-            them:
-        object arrays of lists and integer label arrays of 0s and 1s.
+        them: object arrays of lists and integer label arrays of 0s and 1s.
     """
     train, test = _synthetic_flat(
         num_words, n_train=n_train, n_test=n_test, seed=seed
@@ -557,7 +555,7 @@ def load_imdb(
 
     Returns:
         A :class:`TextData` with float32 inputs and float32 labels of shape
-            ``(n, 1)``.
+        ``(n, 1)``.
 
     Raises:
         TypeError, ValueError: For arguments of the wrong type or range.

@@ -579,8 +579,7 @@ def weight_stats(
 
     Returns:
         ``{"weight_norm": sqrt(sum w**2), "near_zero": share of |w| < tol}``
-            over
-        all the arrays together.
+        over all the arrays together.
 
     Raises:
         TypeError: If ``kernels`` is not a non-empty list of numeric arrays.

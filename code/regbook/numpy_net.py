@@ -355,8 +355,7 @@ class Network:
 
         Returns:
             ``(grad_weights, grad_biases)``, lists shaped like :attr:`weights`
-                and
-            :attr:`biases`. The L1 term contributes its subgradient
+            and :attr:`biases`. The L1 term contributes its subgradient
             :math:`\\lambda_1\\operatorname{sign}(w)` (0 at :math:`w = 0`).
         """
         x = _inputs(x, self.sizes[0], self.dtype)
@@ -406,10 +405,9 @@ class Network:
         Returns:
             The history, a dict of lists with one value per epoch like Keras'
             ``History.history``. ``data_loss`` is the mean over the epoch's
-                batches,
-            ``penalty`` the penalty at the end of the epoch, ``loss`` their sum;
-                with
-            ``validation_data`` also ``val_data_loss`` and ``val_error``.
+            batches, ``penalty`` the penalty at the end of the epoch, ``loss``
+            their sum; with ``validation_data`` also ``val_data_loss`` and
+            ``val_error``.
         """
         x = _inputs(x, self.sizes[0], self.dtype)
         labels = _labels(y, len(x), self.n_classes)
@@ -619,7 +617,7 @@ def fit_logistic(
 
     Returns:
         ``(weights, biases)`` of shapes ``(d, G)`` and ``(G,)`` for ``G``
-            models.
+        models.
     """
     if np.ndim(x) != 2:
         raise ValueError(

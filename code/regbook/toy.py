@@ -99,7 +99,7 @@ def noisy_sample(
 
     Returns:
         ``(x, y)``, two float64 arrays of shape ``(n,)``, ``x`` in increasing
-            order.
+        order.
 
     Raises:
         TypeError: If an argument has the wrong type or ``curve`` is not
@@ -144,7 +144,7 @@ def polynomial_design(x: Any, degree: int) -> np.ndarray:
 
     Returns:
         A float64 array of shape ``(len(x), degree + 1)`` (a Vandermonde
-            matrix).
+        matrix).
 
     Raises:
         TypeError, ValueError: For a bad ``x`` or ``degree``.
