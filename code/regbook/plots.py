@@ -77,6 +77,10 @@ def history_dict(history: Any) -> dict[str, list[float]]:
 
     Raises:
         TypeError: If ``history`` is neither.
+
+    Example:
+        >>> history_dict({"loss": [np.float32(0.5), 0.25], "val_loss": (1,)})
+        {'loss': [0.5, 0.25], 'val_loss': [1.0]}
     """
     if hasattr(history, "history") and isinstance(history.history, Mapping):
         history = history.history
