@@ -17,7 +17,14 @@ def test_default_is_the_classic_16_16_1_network():
     ]
     assert [layer.units for layer in dense] == [16, 16, 1]
     assert model.count_params() == 1000 * 16 + 16 + 16 * 16 + 16 + 16 + 1
-    assert model.losses == [] or all(float(x) == 0 for x in model.losses)
+    # No penalty anywhere unless one is passed: no regularizer on any layer.
+    assert model.losses == []
+    assert all(
+        layer.kernel_regularizer is None
+        and layer.bias_regularizer is None
+        and layer.activity_regularizer is None
+        for layer in dense
+    )
 
 
 def test_regularizers_go_on_hidden_layers_only():

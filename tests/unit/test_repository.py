@@ -20,8 +20,24 @@ def load(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def test_there_are_notebooks():
-    assert NOTEBOOKS, "no notebooks found in book/"
+def test_chapters_are_the_numbered_notebooks_in_toc_order():
+    """Every notebook is a chapter book/NN_name.ipynb, numbered 01, 02, ...
+    without gaps and listed in _toc.yml in that order; so the checks below,
+    run once per notebook, see every chapter (chapters 1 to 4 exist)."""
+    numbered = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
+    assert numbered == NOTEBOOKS, "a notebook in book/ is not a chapter NN_..."
+    assert [int(p.name[:2]) for p in numbered] == list(
+        range(1, len(numbered) + 1)
+    )
+    assert len(numbered) >= 4
+    listed = [
+        name
+        for name in _toc_files(TOC["chapters"])
+        if (ROOT / f"{name}.ipynb").exists()
+    ]
+    assert listed == [f"book/{p.stem}" for p in numbered], (
+        "_toc.yml must list the chapter notebooks in the order of their numbers"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
