@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -231,45 +233,122 @@ KERAS_CASES = [
 ]
 
 
+#: The L1 factor of each case: the size of the L1 subgradient step at w = 0.
+L1_FACTOR = {
+    "L1(0.01)": 0.01,
+    "L1(0.3)": 0.3,
+    "L1L2(0.02, 0.05)": 0.02,
+    "l1_l2(0.01, 0.01)": 0.01,
+    "L1()": 0.01,
+}
+#: The derivative each backend's automatic differentiation gives |w| at w = 0.
+#: Any value in [-1, 1] is a valid subgradient; regbook (like TensorFlow and
+#: PyTorch, whose abs derivative is sign(w)) takes 0, JAX takes +1. Chapter 3
+#: shows the difference.
+ABS_DERIVATIVE_AT_ZERO = {"tensorflow": 0.0, "torch": 0.0, "jax": 1.0}
+
+
 @pytest.fixture(scope="module")
-def tf_keras():
-    keras = pytest.importorskip("keras")
-    tf = pytest.importorskip("tensorflow")
-    return tf, keras
+def keras():
+    return pytest.importorskip("keras")
 
 
-def keras_value_and_grad(tf, regularizer, w):
-    variable = tf.Variable(w)
-    with tf.GradientTape() as tape:
+def float64_scope(keras, dtype):
+    """JAX computes in float32 unless x64 is on: switch it on for float64."""
+    if keras.config.backend() == "jax" and dtype == np.float64:
+        import jax
+
+        return jax.enable_x64(True)
+    return contextlib.nullcontext()
+
+
+def keras_value_and_grad(keras, regularizer, w):
+    """The penalty and its gradient by the backend's own differentiation."""
+    backend = keras.config.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        variable = tf.Variable(w)
+        with tf.GradientTape() as tape:
+            penalty = regularizer(variable)
+        gradient = tape.gradient(penalty, variable)
+    elif backend == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        penalty, gradient = jax.value_and_grad(regularizer)(jnp.asarray(w))
+    elif backend == "torch":
+        import torch
+
+        variable = torch.tensor(w, requires_grad=True)
         penalty = regularizer(variable)
-    return penalty.numpy(), tape.gradient(penalty, variable).numpy()
+        penalty.backward()
+        penalty, gradient = penalty.detach(), variable.grad
+    else:
+        pytest.skip(f"no automatic differentiation on the {backend} backend")
+    convert = keras.ops.convert_to_numpy
+    return convert(penalty), convert(gradient)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("shape", KERAS_SHAPES, ids=str)
 @pytest.mark.parametrize("case", KERAS_CASES, ids=[c[0] for c in KERAS_CASES])
-def test_values_and_gradients_agree_with_keras(tf_keras, case, shape, dtype):
-    tf, keras = tf_keras
-    _, make, value, grad = case
+def test_values_and_gradients_agree_with_keras(keras, case, shape, dtype):
+    name, make, value, grad = case
     w = (
-        np.random.default_rng([len(case[0]), *shape])
+        np.random.default_rng([len(name), *shape])
         .normal(size=shape)
         .astype(dtype)
     )
-    w.flat[0] = 0.0  # include the kink: both take 0 as the L1 subgradient there
-    keras_value, keras_grad = keras_value_and_grad(
-        tf, make(keras.regularizers), w
-    )
+    w.flat[0] = 0.0  # the kink of |w|: the backends' conventions differ there
+    with float64_scope(keras, dtype):
+        keras_value, keras_grad = keras_value_and_grad(
+            keras, make(keras.regularizers), w
+        )
     assert keras_value.dtype == dtype and keras_grad.dtype == dtype
     assert value(w) == pytest.approx(float(keras_value), rel=FLOAT32_RTOL)
     ours = grad(w)
     assert ours.dtype == dtype
+    assert ours.flat[0] == 0.0  # regbook's subgradient at 0
+    at_zero = L1_FACTOR.get(name, 0.0) * ABS_DERIVATIVE_AT_ZERO.get(
+        keras.config.backend(), 0.0
+    )
+    assert keras_grad.flat[0] == pytest.approx(at_zero, rel=FLOAT32_RTOL)
+    ours.flat[0] = keras_grad.flat[0]
     np.testing.assert_allclose(ours, keras_grad, rtol=FLOAT32_RTOL, atol=1e-12)
 
 
-def test_keras_l1l2_defaults_to_no_penalty_unlike_ours(tf_keras):
+def test_the_l1_subgradient_at_zero_is_a_backend_convention(keras):
+    backend = keras.config.backend()
+    if backend not in ABS_DERIVATIVE_AT_ZERO:
+        pytest.skip(f"no convention recorded for the {backend} backend")
+    w = np.array([0.0, 2.0, -2.0], dtype=np.float32)
+    _, g = keras_value_and_grad(keras, keras.regularizers.L1(0.5), w)
+    expected = [0.5 * ABS_DERIVATIVE_AT_ZERO[backend], 0.5, -0.5]
+    np.testing.assert_allclose(g, expected, rtol=FLOAT32_RTOL)
+    assert P.l1_grad(w, 0.5).tolist() == [0.0, 0.5, -0.5]
+
+
+def test_jax_computes_float64_weights_in_float32_without_x64(keras):
+    if keras.config.backend() != "jax":
+        pytest.skip("a JAX convention")
+    import jax
+
+    if jax.config.read("jax_enable_x64"):
+        pytest.skip("JAX_ENABLE_X64 is on")
+    w = np.full(4, 1 / 3, dtype=np.float64)
+    value, grad = keras_value_and_grad(keras, keras.regularizers.L2(1.0), w)
+    assert value.dtype == np.float32 and grad.dtype == np.float32
+    assert float(value) == pytest.approx(P.l2(w, 1.0), rel=FLOAT32_RTOL)
+    assert float(value) != P.l2(w, 1.0)  # rounded to float32 on the way
+    with float64_scope(keras, np.float64):
+        value, _ = keras_value_and_grad(keras, keras.regularizers.L2(1.0), w)
+    assert value.dtype == np.float64
+    assert float(value) == pytest.approx(P.l2(w, 1.0), rel=1e-15)
+
+
+def test_keras_l1l2_defaults_to_no_penalty_unlike_ours(keras):
     """What l1_l2's docstring says: Keras' L1L2() and l1_l2() add nothing."""
-    _, keras = tf_keras
     w = np.ones((2, 2), dtype=np.float32)
     assert float(keras.regularizers.L1L2()(w)) == 0.0
     assert float(keras.regularizers.l1_l2()(w)) == 0.0
