@@ -39,9 +39,11 @@ from regbook.penalties import _factor, l1_l2, l1_l2_grad, soft_threshold
 __all__ = [
     "L1_METHODS",
     "OUTPUTS",
+    "STEP_RULES",
     "Network",
     "fit_logistic",
     "gradient_check",
+    "logistic_residual",
     "numerical_gradients",
     "sigmoid",
 ]
@@ -584,41 +586,10 @@ def _strengths(value: object, name: str) -> np.ndarray:
     return a.astype(np.float64)
 
 
-@_one_blas_thread()
-def fit_logistic(
-    x: np.ndarray,
-    y: np.ndarray,
-    *,
-    l1: float | Sequence[float] | np.ndarray = 0.0,
-    l2: float | Sequence[float] | np.ndarray = 0.0,
-    steps: int = 500,
-    learning_rate: float | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Train penalised logistic regressions, one per penalty strength, all at
-    once.
-
-    Model ``g`` minimises the mean binary cross-entropy plus ``l1[g] * sum(|w|)
-    + l2[g] * sum(w**2)`` (no penalty on the bias), starting from zero, by
-    proximal gradient descent: a gradient step on the cross-entropy and the L2
-    term, then soft-thresholding by ``learning_rate * l1[g]``. It is
-    ``Network([d, 1])`` trained with ``l1_method="proximal"``, vectorised over
-    models: the weights of model ``g`` are column ``g`` of one matrix, so a
-    whole grid of strengths costs little more than one model.
-
-    Args:
-        x: Inputs, shape ``(n, d)``.
-        y: Labels 0/1, shape ``(n,)`` or ``(n, 1)``.
-        l1: One L1 factor, or one per model.
-        l2: One L2 factor, or one per model (broadcast against ``l1``).
-        steps: Full-batch steps.
-        learning_rate: Step size; by default ``1 / L[g]`` for model ``g``, where
-            ``L[g] = ||x||_2**2 / (4 n) + 2 l2[g]`` bounds the curvature of the
-            smooth part of its loss: the largest step that never overshoots.
-
-    Returns:
-        ``(weights, biases)`` of shapes ``(d, G)`` and ``(G,)`` for ``G``
-        models.
-    """
+def _logistic_problem(
+    x: object, y: object, l1: object, l2: object
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Checked inputs, 0/1 labels as floats, and one (l1, l2) pair per model."""
     if np.ndim(x) != 2:
         raise ValueError(
             f"x must have shape (n_examples, n_inputs), got {np.shape(x)}"
@@ -631,10 +602,329 @@ def fit_logistic(
     except ValueError:
         raise ValueError(
             "l1 and l2 must have the same length (or one be a number), got "
-            f"{l1_arr.size} "
-            f"and {l2_arr.size}"
+            f"{l1_arr.size} and {l2_arr.size}"
         ) from None
+    return x, labels, l1_arr, l2_arr
+
+
+def _smooth_gradient(
+    x: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    logits: np.ndarray,
+    l2: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gradients of the mean cross-entropy plus the L2 term, one column per
+    model: with respect to the weights ``(d, G)`` and the biases ``(G,)``."""
+    residual = (sigmoid(logits) - labels[:, None]) / len(x)  # (n, G)
+    return x.T @ residual + 2 * l2 * weights, residual.sum(axis=0)
+
+
+def _residual(
+    weights: np.ndarray,
+    grad_weights: np.ndarray,
+    grad_biases: np.ndarray,
+    l1: np.ndarray,
+) -> np.ndarray:
+    """The optimality residual of each model (see :func:`logistic_residual`)
+    from the gradients of the smooth part."""
+    off_kink = np.abs(grad_weights + l1 * np.sign(weights))
+    at_kink = np.maximum(np.abs(grad_weights) - l1, 0.0)
+    per_weight = np.where(weights != 0, off_kink, at_kink)
+    worst = per_weight.max(axis=0) if len(weights) else 0.0
+    return np.maximum(worst, np.abs(grad_biases))
+
+
+def _penalised_loss(
+    labels: np.ndarray,
+    weights: np.ndarray,
+    logits: np.ndarray,
+    l1: np.ndarray,
+    l2: np.ndarray,
+) -> np.ndarray:
+    """The penalised loss of each model, shape ``(G,)``."""
+    data = np.mean(np.logaddexp(0.0, logits) - labels[:, None] * logits, axis=0)
+    return (
+        data + l1 * np.abs(weights).sum(axis=0) + l2 * np.square(weights).sum(0)
+    )
+
+
+def logistic_residual(
+    x: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray,
+    biases: np.ndarray,
+    *,
+    l1: float | Sequence[float] | np.ndarray = 0.0,
+    l2: float | Sequence[float] | np.ndarray = 0.0,
+) -> np.ndarray:
+    r"""How far each penalised logistic regression is from its minimum.
+
+    Model ``g`` (column ``g`` of ``weights``, as :func:`fit_logistic` returns
+    them) minimises :math:`E(w, b) = L(w, b) + \lambda_1\sum_i |w_i| +
+    \lambda_2\sum_i w_i^2`, with :math:`L` the mean binary cross-entropy. Its
+    *optimality residual* is the largest entry, in magnitude, of the smallest
+    (sub)gradient of :math:`E`:
+
+    * :math:`|\partial L/\partial w_i + 2\lambda_2 w_i + \lambda_1
+      \operatorname{sign}(w_i)|` for a weight :math:`w_i \ne 0`;
+    * :math:`\max(|\partial L/\partial w_i| - \lambda_1,\ 0)` for a weight at
+      zero, where :math:`|w_i|` has a kink: how much harder the data pull on
+      it than the L1 penalty's constant pull can hold;
+    * :math:`|\partial L/\partial b|` for the (unpenalised) bias.
+
+    It is zero exactly at the minimum (the loss is convex), and it does not
+    depend on a step size, so it measures convergence the same way for every
+    strength and every training method.
+
+    Args:
+        x: Inputs, shape ``(n, d)``.
+        y: Labels 0/1, shape ``(n,)`` or ``(n, 1)``.
+        weights: Shape ``(d, G)``, one column per model.
+        biases: Shape ``(G,)``.
+        l1: One L1 factor, or one per model.
+        l2: One L2 factor, or one per model.
+
+    Returns:
+        The residuals, shape ``(G,)``.
+
+    Raises:
+        TypeError: If an array is not numeric or a factor is not a number or a
+            1-D sequence of numbers.
+        ValueError: If a shape does not match, or a factor is negative or not
+            finite.
+
+    Example:
+        >>> x = np.array([[1.0], [-1.0]])
+        >>> y = np.array([1, 0])
+        >>> logistic_residual(x, y, np.zeros((1, 2)), np.zeros(2), l1=[0, 1])
+        array([0.5, 0. ])
+    """
+    x, labels, l1_arr, l2_arr = _logistic_problem(x, y, l1, l2)
+    w = np.asarray(weights)
+    b = np.asarray(biases)
+    for name, a in (("weights", w), ("biases", b)):
+        if a.dtype.kind not in "fiu":
+            raise TypeError(f"{name} must be numeric, got dtype {a.dtype}")
+    if w.ndim != 2 or w.shape[0] != x.shape[1]:
+        raise ValueError(
+            f"weights must have shape ({x.shape[1]}, n_models), got {w.shape}"
+        )
+    if b.shape != (w.shape[1],):
+        raise ValueError(
+            f"biases must have shape ({w.shape[1]},) to match weights, got "
+            f"{b.shape}"
+        )
+    if l1_arr.size not in (1, w.shape[1]):
+        raise ValueError(
+            f"l1 and l2 must hold one factor or {w.shape[1]} (one per model), "
+            f"got {l1_arr.size}"
+        )
+    w, b = w.astype(np.float64), b.astype(np.float64)
+    with _one_blas_thread():
+        grad_weights, grad_biases = _smooth_gradient(
+            x, labels, w, x @ w + b, l2_arr
+        )
+    return _residual(w, grad_weights, grad_biases, l1_arr)
+
+
+#: How :func:`fit_logistic` chooses the size of its steps.
+STEP_RULES = ("fixed", "barzilai-borwein")
+
+
+def _tolerance(value: object) -> float | None:
+    if value is None:
+        return None
+    return _positive_float(value, "tol")
+
+
+def _fixed_steps(
+    x: np.ndarray,
+    labels: np.ndarray,
+    l1: np.ndarray,
+    l2: np.ndarray,
+    rate: np.ndarray,
+    steps: int,
+    tol: float | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Proximal gradient descent with one constant step size per model."""
+    weights = np.zeros((x.shape[1], l1.size))
+    biases = np.zeros(l1.size)
+    for _ in range(steps):
+        grad_weights, grad_biases = _smooth_gradient(
+            x, labels, weights, x @ weights + biases, l2
+        )
+        if tol is not None and np.all(
+            _residual(weights, grad_weights, grad_biases, l1) < tol
+        ):
+            break
+        weights = soft_threshold(
+            weights - rate * grad_weights, rate * l1
+        )  # one threshold per column
+        biases = biases - rate * grad_biases
+    return weights, biases
+
+
+def _barzilai_borwein_steps(
+    x: np.ndarray,
+    labels: np.ndarray,
+    l1: np.ndarray,
+    l2: np.ndarray,
+    safe: np.ndarray,
+    steps: int,
+    tol: float | None,
+    memory: int = 10,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Proximal gradient descent with Barzilai-Borwein step sizes and a
+    non-monotone line search (SpaRSA), one step size per model.
+
+    A model's next step size is :math:`s^\\top s / s^\\top g`, from the change
+    :math:`s` of its parameters and :math:`g` of its gradient over the last
+    step: the inverse of the curvature the loss showed along that step. A
+    step is accepted when the penalised loss ends below the largest of the
+    model's last ``memory`` values by a margin; otherwise the step size is
+    divided by 4, down to ``safe``, the step that always succeeds. Models
+    whose residual is below ``tol`` stop moving."""
+    n_models = l1.size
+    weights = np.zeros((x.shape[1], n_models))
+    biases = np.zeros(n_models)
+    logits = np.zeros((len(x), n_models))
+    grad_weights, grad_biases = _smooth_gradient(x, labels, weights, logits, l2)
+    loss = _penalised_loss(labels, weights, logits, l1, l2)
+    recent = [loss.copy()]
+    step_size = safe.copy()
+    for _ in range(steps):
+        if tol is None:
+            active = np.arange(n_models)
+        else:
+            residual = _residual(weights, grad_weights, grad_biases, l1)
+            active = np.flatnonzero(residual >= tol)
+            if active.size == 0:
+                break
+        reference = np.max(recent, axis=0)
+        old = (
+            weights[:, active],
+            biases[active],
+            grad_weights[:, active],
+            grad_biases[active],
+        )
+        pending = active
+        while pending.size:
+            t = step_size[pending]
+            trial_w = soft_threshold(
+                weights[:, pending] - t * grad_weights[:, pending],
+                t * l1[pending],
+            )
+            trial_b = biases[pending] - t * grad_biases[pending]
+            trial_logits = x @ trial_w + trial_b
+            trial_loss = _penalised_loss(
+                labels, trial_w, trial_logits, l1[pending], l2[pending]
+            )
+            moved = (
+                np.square(trial_w - weights[:, pending]).sum(axis=0)
+                + (trial_b - biases[pending]) ** 2
+            )
+            ok = (trial_loss <= reference[pending] - 1e-4 / (2 * t) * moved) | (
+                t <= safe[pending]
+            )
+            done = pending[ok]
+            weights[:, done] = trial_w[:, ok]
+            biases[done] = trial_b[ok]
+            loss[done] = trial_loss[ok]
+            grad_weights[:, done], grad_biases[done] = _smooth_gradient(
+                x, labels, trial_w[:, ok], trial_logits[:, ok], l2[done]
+            )
+            pending = pending[~ok]
+            step_size[pending] = np.maximum(
+                step_size[pending] / 4, safe[pending]
+            )
+        s_w, s_b = weights[:, active] - old[0], biases[active] - old[1]
+        g_w, g_b = (
+            grad_weights[:, active] - old[2],
+            grad_biases[active] - old[3],
+        )
+        ss = np.square(s_w).sum(axis=0) + s_b**2
+        sg = (s_w * g_w).sum(axis=0) + s_b * g_b  # >= 0: the loss is convex
+        curved = sg > 0
+        step_size[active[curved]] = np.clip(
+            ss[curved] / sg[curved],
+            safe[active[curved]],
+            1e6 * safe[active[curved]],
+        )
+        recent = [*recent[-(memory - 1) :], loss.copy()]
+    return weights, biases
+
+
+@_one_blas_thread()
+def fit_logistic(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    l1: float | Sequence[float] | np.ndarray = 0.0,
+    l2: float | Sequence[float] | np.ndarray = 0.0,
+    steps: int = 500,
+    learning_rate: float | None = None,
+    tol: float | None = None,
+    step_rule: str = "fixed",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Train penalised logistic regressions, one per penalty strength, all at
+    once.
+
+    Model ``g`` minimises the mean binary cross-entropy plus ``l1[g] * sum(|w|)
+    + l2[g] * sum(w**2)`` (no penalty on the bias), starting from zero, by
+    proximal gradient descent: a gradient step on the cross-entropy and the L2
+    term, then soft-thresholding by the step size times ``l1[g]``. With the
+    default fixed steps it is ``Network([d, 1])`` trained with
+    ``l1_method="proximal"``, vectorised over models: the weights of model
+    ``g`` are column ``g`` of one matrix, so a whole grid of strengths costs
+    little more than one model.
+
+    Args:
+        x: Inputs, shape ``(n, d)``.
+        y: Labels 0/1, shape ``(n,)`` or ``(n, 1)``.
+        l1: One L1 factor, or one per model.
+        l2: One L2 factor, or one per model (broadcast against ``l1``).
+        steps: The number of full-batch steps; with ``tol``, the most.
+        learning_rate: Step size; by default ``1 / L[g]`` for model ``g``, where
+            ``L[g] = ||x||_2**2 / (4 n) + 2 l2[g]`` bounds the curvature of the
+            smooth part of its loss: the largest step that never overshoots.
+            With ``step_rule="barzilai-borwein"`` it is the first and the
+            smallest step size.
+        tol: Stop once every model's optimality residual
+            (:func:`logistic_residual`) is below ``tol``; with
+            ``step_rule="barzilai-borwein"`` each model stops on its own.
+            ``None`` (the default) runs all ``steps``.
+        step_rule: ``"fixed"``: every step has the size ``learning_rate``.
+            ``"barzilai-borwein"``: each model adapts its step size to the
+            curvature its loss showed over the last step
+            :cite:p:`barzilai1988two`, with a line search that keeps the
+            penalised loss going down over any ten steps
+            :cite:p:`wright2009sparse`. Far fewer steps reach a small residual
+            where the loss is flat (weak penalties on separable data).
+
+    Returns:
+        ``(weights, biases)`` of shapes ``(d, G)`` and ``(G,)`` for ``G``
+        models.
+
+    Raises:
+        TypeError: If an argument has the wrong type.
+        ValueError: If a shape does not match, a factor is negative, ``steps``,
+            ``learning_rate`` or ``tol`` is not positive, or ``step_rule`` is
+            unknown.
+
+    Example:
+        >>> x = np.array([[2.0], [1.0], [-1.0], [-2.0]])
+        >>> y = np.array([1, 0, 1, 0])
+        >>> W, b = fit_logistic(x, y, l1=[0.0, 1.0], tol=1e-9, steps=10_000)
+        >>> bool(logistic_residual(x, y, W, b, l1=[0.0, 1.0]).max() < 1e-9)
+        True
+        >>> W[0, 1]  # a strong L1 penalty leaves the weight exactly at zero
+        np.float64(0.0)
+    """
+    x, labels, l1_arr, l2_arr = _logistic_problem(x, y, l1, l2)
     steps = _positive_int(steps, "steps")
+    tol = _tolerance(tol)
+    rule = _choice(step_rule, STEP_RULES, "step_rule")
     n, d = x.shape
     if learning_rate is None:
         # ||x||_2**2 is the largest eigenvalue of x.T @ x, which x @ x.T shares:
@@ -647,16 +937,6 @@ def fit_logistic(
         rate = np.full(
             l1_arr.size, _positive_float(learning_rate, "learning_rate")
         )
-
-    weights = np.zeros((d, l1_arr.size))
-    biases = np.zeros(l1_arr.size)
-    for _ in range(steps):
-        residual = (
-            sigmoid(x @ weights + biases) - labels[:, None]
-        ) / n  # (n, G)
-        weights -= rate * (x.T @ residual + 2 * l2_arr * weights)
-        weights = soft_threshold(
-            weights, rate * l1_arr
-        )  # one threshold per column
-        biases -= rate * residual.sum(axis=0)
-    return weights, biases
+    if rule == "fixed":
+        return _fixed_steps(x, labels, l1_arr, l2_arr, rate, steps, tol)
+    return _barzilai_borwein_steps(x, labels, l1_arr, l2_arr, rate, steps, tol)

@@ -24,7 +24,8 @@ Besides the penalties, the module holds the two operations that make L1 produce
 exact zeros: :func:`soft_threshold`, the proximal step of the L1 penalty, and
 :func:`project_l1_ball`, the projection onto the L1 ball :math:`\{w : \sum_i
 |w_i| \le r\}` (itself a soft-thresholding, with a threshold found from the
-weights); :func:`project_l2_ball` is its L2 counterpart."""
+weights); :func:`project_l2_ball` is its L2 counterpart, and
+:func:`project_rows` projects many points at once, each onto its own ball."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from typing import Union
 import numpy as np
 
 __all__ = [
+    "BALLS",
     "l1",
     "l1_grad",
     "l1_l2",
@@ -43,6 +45,7 @@ __all__ = [
     "l2_textbook_factor",
     "project_l1_ball",
     "project_l2_ball",
+    "project_rows",
     "soft_threshold",
 ]
 
@@ -322,6 +325,78 @@ def project_l2_ball(weights: np.ndarray, radius: float = 1.0) -> np.ndarray:
     if norm <= r:
         return a.copy()
     return (a * (r / norm)).astype(a.dtype, copy=False)
+
+
+#: The balls :func:`project_rows` projects onto.
+BALLS = ("l1", "l2")
+
+
+def project_rows(
+    points: np.ndarray, radius: float = 1.0, *, ball: str = "l1"
+) -> np.ndarray:
+    r"""Project every row of ``points`` onto the L1 (or L2) ball on its own.
+
+    Row ``i`` of the result is ``project_l1_ball(points[i], radius)`` (or
+    ``project_l2_ball``), computed for all rows at once. Read each row as the
+    minimum of a loss :math:`\lVert w - c\rVert^2` whose contours are circles:
+    its projection is the best weight vector the constraint allows, so the
+    exact zeros of the projections show how often a constraint makes the
+    solution sparse.
+
+    Args:
+        points: Shape ``(n, d)``: ``n`` points of ``d`` coordinates.
+        radius: :math:`r \ge 0`.
+        ball: ``"l1"`` (:math:`\sum_i |w_i| \le r`, projected by
+            soft-thresholding every row by its own threshold) or ``"l2"``
+            (:math:`\sqrt{\sum_i w_i^2} \le r`, every row scaled down).
+
+    Returns:
+        The projections, shape ``(n, d)``, in the points' float dtype (float64
+        for integers).
+
+    Raises:
+        TypeError: If ``points`` is not numeric or ``ball`` is not a str.
+        ValueError: If ``points`` is not 2-D or not finite, ``radius`` is
+            negative or not finite, or ``ball`` is unknown.
+
+    Example:
+        >>> project_rows(np.array([[2.0, 0.5], [0.3, 0.2]]), 1.0)
+        array([[1. , 0. ],
+               [0.3, 0.2]])
+        >>> project_rows(np.array([[3.0, 4.0]]), 1.0, ball="l2")
+        array([[0.6, 0.8]])
+    """
+    r = _factor(radius, "radius")
+    if not isinstance(ball, str):
+        raise TypeError(f"ball must be a str, got {type(ball).__name__}")
+    if ball not in BALLS:
+        raise ValueError(f"ball must be 'l1' or 'l2', got {ball!r}")
+    a = _as_array(points)
+    if a.ndim != 2:
+        raise ValueError(
+            f"points must have shape (n_points, n_coordinates), got {a.shape}"
+        )
+    if not np.all(np.isfinite(a)):
+        raise ValueError("points holds NaN or infinite values")
+    if ball == "l2":
+        norms = np.sqrt(np.square(a, dtype=np.float64).sum(axis=1))
+        outside = norms > r
+        scale = np.where(outside, r / np.where(outside, norms, 1.0), 1.0)
+        return (a * scale[:, None]).astype(a.dtype, copy=False)
+    magnitudes = np.abs(a)
+    outside = magnitudes.sum(axis=1) > r
+    if r == 0:
+        return np.where(outside[:, None], 0.0, a).astype(a.dtype, copy=False)
+    u = -np.sort(-magnitudes, axis=1)  # each row, largest first
+    cumulative = np.cumsum(u, axis=1)
+    k = np.arange(1, a.shape[1] + 1)
+    # As in project_l1_ball: the largest k whose k-th largest magnitude stays
+    # above the threshold it implies (k = 1 always does, for a row outside).
+    keeps = u * k > cumulative - r
+    last = a.shape[1] - 1 - np.argmax(keeps[:, ::-1], axis=1)
+    theta = (cumulative[np.arange(len(a)), last] - r) / (last + 1)
+    theta = np.where(outside, theta, 0.0)
+    return soft_threshold(a, theta[:, None])  # type: ignore[return-value]
 
 
 def l2_textbook_factor(keras_factor: float) -> float:

@@ -25,6 +25,7 @@ __all__ = [
     "plot_history",
     "plot_penalty_geometry",
     "plot_prior_densities",
+    "plot_regularization_path",
     "plot_runs",
     "plot_spread",
     "plot_sweep",
@@ -754,7 +755,7 @@ def plot_prior_densities(
         raise ValueError(f"axes must be two axes, got {len(axes)}")
     apply_style()
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+        _, axes = plt.subplots(1, 2, figsize=(7, 3), constrained_layout=True)
     ax_density, ax_penalty = axes
     sigma = float(np.sqrt(variance))
     b = sigma / np.sqrt(2.0)
@@ -857,7 +858,7 @@ def plot_weight_histograms(
         _, axes = plt.subplots(
             1,
             len(matrices),
-            figsize=(3.4 * len(matrices), 3.4),
+            figsize=(min(7.0, 3.4 * len(matrices)), 3.0),
             sharey=True,
             constrained_layout=True,
         )
@@ -887,3 +888,102 @@ def plot_weight_histograms(
     axes[0].set_ylabel("number of weights" + (" (log scale)" if log else ""))
     axes[0].legend(fontsize="small")
     return axes
+
+
+# --- Regularization paths (chapter 2) -----------------------------------------
+
+
+def plot_regularization_path(
+    strengths: Sequence[float] | np.ndarray,
+    weights: Any,
+    *,
+    relevant: int = 0,
+    ax: Axes | None = None,
+    title: str | None = None,
+    xlabel: str = "penalty factor (log scale)",
+) -> Axes:
+    """Every weight of a model against the strength of its penalty.
+
+    Column ``g`` of ``weights`` holds the weights fitted with penalty factor
+    ``strengths[g]``, so row ``i`` is the *path* of weight ``i``: how it
+    changes as the penalty grows. The first ``relevant`` rows (the inputs that
+    matter) are drawn in colour, one line each; the others in grey.
+
+    Args:
+        strengths: The penalty factors, shape ``(G,)``, all > 0 (the axis is
+            logarithmic).
+        weights: Shape ``(d, G)``, one row per weight, one column per factor.
+        relevant: How many leading rows belong to relevant inputs
+            (``0 <= relevant <= d``).
+        ax: Axes to draw on; a new figure is made when ``None``.
+        title: Axes title; default ``"Regularization path"``.
+        xlabel: Label of the horizontal axis.
+
+    Returns:
+        The axes.
+
+    Raises:
+        TypeError: If ``relevant`` is not an int.
+        ValueError: If ``strengths`` is not a 1-D array of positive finite
+            numbers, ``weights`` does not have shape ``(d, G)`` or holds
+            non-finite values, or ``relevant`` is out of range.
+
+    Example:
+        >>> ax = plot_regularization_path(
+        ...     [0.1, 1.0], [[1.0, 0.5], [0.2, 0.0]], relevant=1
+        ... )
+        >>> [line.get_label() for line in ax.get_lines()[:2]]
+        ['input 1', 'irrelevant inputs (1)']
+        >>> plt.close("all")
+    """
+    s = np.asarray(strengths, dtype=float)
+    if s.ndim != 1 or s.size == 0 or not np.all(np.isfinite(s) & (s > 0)):
+        raise ValueError(
+            "strengths must be a 1-D array of positive finite numbers, got "
+            f"{np.asarray(strengths)!r}"
+        )
+    w = np.asarray(weights, dtype=float)
+    if w.ndim != 2 or w.shape[1] != s.size:
+        raise ValueError(
+            f"weights must have shape (n_weights, {s.size}), one column per "
+            f"strength, got {w.shape}"
+        )
+    if not np.all(np.isfinite(w)):
+        raise ValueError("weights holds NaN or infinite values")
+    if isinstance(relevant, bool) or not isinstance(
+        relevant, (int, np.integer)
+    ):
+        raise TypeError(
+            f"relevant must be an int, got {type(relevant).__name__}"
+        )
+    if not 0 <= relevant <= w.shape[0]:
+        raise ValueError(
+            f"relevant must lie in [0, {w.shape[0]}], got {relevant}"
+        )
+    apply_style()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 3.2), constrained_layout=True)
+    for i in range(relevant):
+        ax.plot(
+            s, w[i], color=COLORS[i % len(COLORS)], lw=2, label=f"input {i + 1}"
+        )
+    n_irrelevant = w.shape[0] - relevant
+    for i in range(relevant, w.shape[0]):
+        ax.plot(
+            s,
+            w[i],
+            color="#999999",
+            lw=1,
+            label=(
+                f"irrelevant inputs ({n_irrelevant})"
+                if i == relevant
+                else "_nolegend_"
+            ),
+        )
+    ax.axhline(0, color="#444444", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("weight")
+    ax.set_title(title or "Regularization path")
+    ax.legend(fontsize="small")
+    return ax
