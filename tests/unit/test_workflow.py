@@ -130,3 +130,45 @@ def test_caches_pip_and_the_execution_cache_on_the_right_files(job):
         and "_build/.cache-key" in jupyter["path"]
     )
     assert "_build/.jupyter_cache" in MAKEFILE
+
+
+# --- The weekly mutation testing (make mutation, benchmarks/mutation/) --------
+
+MUTATION = yaml.safe_load(
+    (ROOT / ".github" / "workflows" / "mutation.yml").read_text()
+)
+
+
+def test_mutation_workflow_runs_weekly_and_on_demand_never_on_pushes():
+    on = MUTATION.get("on", MUTATION.get(True))
+    assert set(on) == {"schedule", "workflow_dispatch"}
+    (cron,) = [entry["cron"] for entry in on["schedule"]]
+    _minute, _hour, day, month, weekday = cron.split()
+    assert day == month == "*" and re.fullmatch(r"[0-6]", weekday), cron
+    assert MUTATION["permissions"] == {"contents": "read"}
+
+
+def test_mutation_workflow_runs_the_make_target_and_keeps_the_report():
+    (job,) = MUTATION["jobs"].values()
+    run = "\n".join(step.get("run", "") for step in job["steps"])
+    assert re.search(r"^make mutation( |$)", run, re.M)
+    assert "${{" not in run, "inputs must reach the shell as variables"
+    (upload,) = [
+        s
+        for s in job["steps"]
+        if s.get("uses", "").split("@")[0] == "actions/upload-artifact"
+    ]
+    assert "benchmarks/mutation/results.md" in upload["with"]["path"]
+    assert upload["if"] == "always()"
+    runtime = (ROOT / "runtime.txt").read_text().strip().removeprefix("python-")
+    assert job["container"].startswith(f"python:{runtime}")
+
+
+def test_mutation_is_a_make_target_outside_make_test_and_ci():
+    assert re.search(r"^mutation: env$", MAKEFILE, re.M)
+    phony = re.search(r"^\.PHONY:((?:.*\\\n)*.*)$", MAKEFILE, re.M).group(1)
+    assert "mutation" in phony.replace("\\", " ").split()
+    test_recipe = re.search(r"^test:.*\n((?:\t.*\n)*)", MAKEFILE, re.M).group(1)
+    steps = re.search(r"^TEST_STEPS\s*:?=(.*)$", MAKEFILE, re.M)
+    assert "mutation" not in test_recipe + (steps.group(1) if steps else "")
+    assert "make mutation" not in CI_RUN
