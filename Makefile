@@ -89,3 +89,30 @@ mutation: env
 clean:
 	rm -rf _build .pytest_cache
 	find . -name __pycache__ -prune -exec rm -rf {} +
+
+# The JAX job: the unit tests and every chapter on Keras' JAX backend. It uses its
+# own environment, .venv-jax (git-ignored), made from tests/requirements-jax.txt:
+# Keras on JAX without TensorFlow. jax never goes into .venv, because importing
+# TensorFlow imports jax whenever it is installed, which costs every chapter
+# memory. Plain nbval here: JAX outputs must not enter the book's execution cache.
+# The tests of the book's build tooling (jupyter-cache) are not about Keras.
+JAX_VENV := .venv-jax
+JAX_STAMP := $(JAX_VENV)/.installed
+JAX_PYTEST := $(TEST_ENV) KERAS_BACKEND=jax $(JAX_VENV)/bin/python -m pytest \
+	-p no:cacheprovider
+.PHONY: test-jax
+$(JAX_STAMP): tests/requirements-jax.txt code/pyproject.toml
+	@test -x $(JAX_VENV)/bin/python || $(PYTHON) -m venv $(JAX_VENV)
+	$(JAX_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(JAX_VENV)/bin/python -m pip install --quiet -r tests/requirements-jax.txt
+	@touch $(JAX_STAMP)
+
+test-jax: $(JAX_STAMP)
+	@t=$$(date +%s); \
+	echo "== JAX 1/2: unit tests (KERAS_BACKEND=jax)"; \
+	$(JAX_PYTEST) tests/unit --ignore=tests/unit/test_nbval_cache.py \
+	  || { echo "make test-jax: FAILED at the unit tests"; exit 1; }; \
+	echo "== JAX 2/2: every notebook (nbval, KERAS_BACKEND=jax)"; \
+	$(JAX_PYTEST) --nbval-lax --nbval-current-env book \
+	  || { echo "make test-jax: FAILED at the notebooks"; exit 1; }; \
+	echo "make test-jax: passed in $$(( $$(date +%s) - t )) s"
