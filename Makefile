@@ -1,8 +1,11 @@
 # Everything a reader or maintainer runs. Two commands do it all on a fresh machine:
 #   make book   set up .venv if needed, build the HTML book into _build/html
-#   make test   set up .venv if needed, then unit tests, nbval, the warning-free build
-#               and the checks of the built pages, stopping at the first failure
-# Also: make lab (JupyterLab), make bench (timings), make clean.
+#   make test   set up .venv if needed, then lint, unit tests, every notebook once
+#               (nbval), the warning-free build from those runs and the checks of
+#               the built pages, stopping at the first failure; each step is timed
+# Also: make test-robust (every chapter that reads the reviews, under each data
+# condition), make lint / make format (ruff), make lab (JupyterLab),
+# make bench (timings), make clean.
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -11,14 +14,25 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
 JB_FLAGS := -W -n --keep-going
-# Tests never download: they use the offline stand-in (see book/index.md).
-TEST_ENV := REGBOOK_DATA=synthetic
+# Tests never download: they use the offline stand-in (see book/index.md), under the
+# default data condition unless a target says otherwise.
+TEST_ENV := REGBOOK_DATA=synthetic REGBOOK_CONDITION=default
+# The other data conditions (regbook.data.CONDITIONS) that make test-robust runs.
+CONDITIONS ?= seed-b seed-c train-4000 vocab-500 hard
+# nbval, with the plugin that stores each passing notebook's outputs in the book's
+# execution cache, so that the build does not execute the notebooks again.
+NBVAL := PYTHONPATH=tests/notebooks $(PYTEST) -p nbval_cache --nbval-lax \
+	--nbval-current-env -p no:cacheprovider
+# The chapters whose code reads the reviews (load_imdb): the ones that data
+# conditions can change.
+DATA_CHAPTERS = $(shell $(BIN)/python tests/notebooks/chapters.py --data)
+RUFF_PATHS := code tests benchmarks book
 # Keep TensorFlow's C++ start-up notices out of the build log and the kernels.
 export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 
-.PHONY: env book test test-unit test-notebooks test-build test-site lab bench clean \
-	mutation
+.PHONY: env book test test-lint test-unit test-notebooks test-build test-site \
+	test-robust lint format lab bench clean mutation
 
 # (Re)install when requirements change; creates .venv if missing.
 $(STAMP): requirements.txt code/pyproject.toml
@@ -33,7 +47,7 @@ env: $(STAMP)
 # Drop it (and Sphinx's saved doctrees, which hold the old outputs) when regbook or the
 # data source changes, so pages never show stale results.
 CACHE_GUARD = mkdir -p _build; \
-	key="$$(cat code/regbook/*.py code/pyproject.toml | sha256sum | cut -c1-16)-$${REGBOOK_DATA:-auto}"; \
+	key="$$(cat code/regbook/*.py code/pyproject.toml | sha256sum | cut -c1-16)-$${REGBOOK_DATA:-auto}-$${REGBOOK_CONDITION:-default}"; \
 	if [ "$$(cat _build/.cache-key 2>/dev/null)" != "$$key" ]; then \
 	  rm -rf _build/.jupyter_cache _build/.doctrees; echo "$$key" > _build/.cache-key; fi
 
@@ -42,29 +56,74 @@ book: env
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "The book is in _build/html/index.html"
 
+# The steps of make test, in order; each one is timed.
+TEST_STEPS := lint unit notebooks build site
+
 test: env
-	@$(MAKE) --no-print-directory test-unit || { echo "make test: FAILED at step 1/4, unit tests"; exit 1; }
-	@$(MAKE) --no-print-directory test-notebooks || { echo "make test: FAILED at step 2/4, notebook validation (nbval)"; exit 1; }
-	@$(MAKE) --no-print-directory test-build || { echo "make test: FAILED at step 3/4, book build with warnings as errors"; exit 1; }
-	@$(MAKE) --no-print-directory test-site || { echo "make test: FAILED at step 4/4, checks of the built pages"; exit 1; }
-	@echo "make test: all 4 steps passed"
+	@total=$$(date +%s); n=0; \
+	for step in $(TEST_STEPS); do \
+	  n=$$((n + 1)); t=$$(date +%s); \
+	  $(MAKE) --no-print-directory test-$$step \
+	    || { echo "make test: FAILED at step $$n/5, test-$$step"; exit 1; }; \
+	  echo "== test-$$step passed in $$(( $$(date +%s) - t )) s"; \
+	done; \
+	echo "make test: all 5 steps passed in $$(( $$(date +%s) - total )) s"
+
+test-lint: env
+	@echo "== step 1/5: ruff (formatting and lint, 80 columns, notebooks included)"
+	$(BIN)/ruff format --check $(RUFF_PATHS)
+	$(BIN)/ruff check $(RUFF_PATHS)
+
+lint: test-lint
+
+format: env
+	$(BIN)/ruff format $(RUFF_PATHS)
+	$(BIN)/ruff check --fix $(RUFF_PATHS)
 
 test-unit: env
-	@echo "== step 1/4: unit tests of regbook and the repository"
+	@echo "== step 2/5: unit tests of regbook and the repository"
 	$(TEST_ENV) $(PYTEST) tests/unit
 
+# Runs every chapter once and stores what it printed and drew in the execution
+# cache (after dropping a cache that is stale), for step 4 to reuse.
 test-notebooks: env
-	@echo "== step 2/4: every notebook run top to bottom (nbval)"
-	$(TEST_ENV) $(PYTEST) --nbval-lax --nbval-current-env book
+	@echo "== step 3/5: every notebook run top to bottom (nbval), outputs cached"
+	@export $(TEST_ENV); $(CACHE_GUARD)
+	$(TEST_ENV) $(NBVAL) --nbval-cache=_build/.jupyter_cache book
 
 test-build: env
-	@echo "== step 3/4: book build, warnings as errors"
+	@echo "== step 4/5: book build, warnings as errors (notebooks from the cache)"
 	@export $(TEST_ENV); $(CACHE_GUARD)
 	$(TEST_ENV) $(BIN)/jupyter-book build . $(JB_FLAGS)
 
 test-site: env
-	@echo "== step 4/4: the built pages"
+	@echo "== step 5/5: the built pages"
 	$(TEST_ENV) $(PYTEST) tests/site
+
+# Every chapter that reads the reviews, under each other data condition (the default
+# one is make test's). Each condition runs the chapters once, with nbval; a failing
+# cell under any condition fails the target. The log of each condition is kept in
+# _build/robust/.
+test-robust: env
+	@mkdir -p _build/robust; total=$$(date +%s); failed=""; \
+	echo "== data conditions: $(CONDITIONS); chapters: $(notdir $(DATA_CHAPTERS))"; \
+	for c in $(CONDITIONS); do \
+	  t=$$(date +%s); \
+	  if REGBOOK_DATA=synthetic REGBOOK_CONDITION=$$c $(NBVAL) $(DATA_CHAPTERS) \
+	      > _build/robust/$$c.log 2>&1; then \
+	    echo "== condition $$c passed in $$(( $$(date +%s) - t )) s"; \
+	  else \
+	    echo "== condition $$c FAILED in $$(( $$(date +%s) - t )) s:"; \
+	    grep -E "^(FAILED|ERROR)|AssertionError|Error:" _build/robust/$$c.log \
+	      | head -20; \
+	    failed="$$failed $$c"; \
+	  fi; \
+	done; \
+	echo "make test-robust: $$(( $$(date +%s) - total )) s"; \
+	if [ -n "$$failed" ]; then \
+	  echo "make test-robust: FAILED under:$$failed (logs in _build/robust/)"; \
+	  exit 1; \
+	fi
 
 lab: env
 	$(BIN)/jupyter lab book

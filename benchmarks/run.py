@@ -1,28 +1,32 @@
-"""Time every chapter and the multi-hot encoding; write benchmarks/results.md
-and print it.
+"""Time every chapter, the data-conditions matrix and the multi-hot encoding.
 
-Run with `make bench` (never part of `make test`). Each chapter notebook listed
-in _toc.yml runs top to bottom in a fresh kernel (nbclient), with
-REGBOOK_DATA=synthetic unless set. For each chapter it records the wall time
-(kernel start to last cell) and the kernel's peak memory: the kernel process's
-high-water mark (VmHWM, exact) plus the largest resident size seen for any
-processes the kernel started (sampled every 50 ms).
+Run with `make bench` (never part of `make test`); it writes
+benchmarks/results.md and prints it. Each chapter notebook listed in _toc.yml
+runs top to bottom in a fresh kernel (nbclient), with REGBOOK_DATA=synthetic
+unless set. For each chapter it records the wall time (kernel start to last
+cell) and the kernel's peak memory: the kernel process's high-water mark (VmHWM,
+exact) plus the largest resident size seen for any processes the kernel started
+(sampled every 50 ms).
 
-Budgets (from the chapter issues) are reported as pass/fail columns: 90 s for a
-chapter, 120 s for chapter 4 (04_*), 1.5 GB of memory each. A missed budget is
-reported, not an error; a chapter that fails to run makes the exit status 1.
+Machines differ and are noisy (the same book ran 1.9x slower on one 2-core
+machine than on another), so the run first times a fixed reference workload, the
+*calibration*: NumPy matrix products and a few epochs of the classic 16-16-1
+network on fixed random data, in a fresh process. Chapter times are reported
+both in seconds and in calibration units, which compare across machines.
 
-Then `regbook.data.multi_hot` on IMDB-shaped input (25,000 reviews as lists of
-Python ints, about 240 words each, 1,000 columns) against
-  (a) the per-word loop of Keras 2's
-  `Tokenizer.sequences_to_matrix(mode="binary")`, (b) the floor: reading the
-  integers once (np.fromiter over the chained lists), (c) for reference, the
-  per-review loop `x[i, seq] = 1` of Chollet's book;
-best of several repeats. Acceptance: multi_hot at least 10x faster than (a) and
-within 2x of (b).
+Budgets (issue 13): every chapter at most 60 s and 1.0 GB, reported as pass/fail
+columns; a missed budget is reported, not an error. A chapter that fails to run
+makes the exit status 1.
 
-Options: --no-notebooks (only the multi-hot timing), --chapters 01 03 (names
-starting so), --output PATH (default benchmarks/results.md)."""
+Then the data-conditions matrix: every chapter that reads the reviews, under
+each condition of `make test-robust`, each in a fresh kernel (its total time is
+what the matrix costs CI). Then `regbook.data.multi_hot` on IMDB-shaped input
+against the per-word loop of Keras 2's `Tokenizer.sequences_to_matrix` and the
+floor of reading the integers once.
+
+Options: --chapters 01 03 (names starting so), --no-notebooks (only the
+multi-hot timing), --no-matrix, --conditions seed-b hard, --output PATH (default
+benchmarks/results.md)."""
 
 from __future__ import annotations
 
@@ -49,11 +53,17 @@ import nbclient  # noqa: E402
 import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
-import yaml  # noqa: E402
 
-TIME_BUDGET_S = {"04_": 120.0}  # by file-name prefix; every other chapter:
-DEFAULT_TIME_BUDGET_S = 90.0
-MEMORY_BUDGET_B = 1.5e9
+sys.path.insert(0, str(ROOT / "tests" / "notebooks"))
+import chapters  # noqa: E402 - the one _toc.yml walker
+
+TIME_BUDGET_S: dict[
+    str, float
+] = {}  # by file-name prefix; every other chapter:
+DEFAULT_TIME_BUDGET_S = 60.0
+MEMORY_BUDGET_B = 1.0e9
+#: The data conditions of `make test-robust` (the default one is make test's).
+CONDITIONS = ["seed-b", "seed-c", "train-4000", "vocab-500", "hard"]
 CELL_TIMEOUT_S = 600
 NUM_WORDS = 1000
 
@@ -64,18 +74,7 @@ NUM_WORDS = 1000
 
 def chapter_notebooks() -> list[Path]:
     """The notebooks of _toc.yml, in book order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-
-    def walk(entries):
-        for entry in entries:
-            if "file" in entry:
-                yield entry["file"]
-            yield from walk(entry.get("sections", []))
-
-    files = [toc["root"], *walk(toc.get("chapters", []))]
-    return [
-        ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").exists()
-    ]
+    return chapters.chapter_notebooks(ROOT)
 
 
 def time_budget(path: Path) -> float:
@@ -134,7 +133,9 @@ class KernelMemory(threading.Thread):
         return self.peak
 
 
-def run_notebook(path: Path) -> dict:
+def run_notebook(path: Path, condition: str = "default") -> dict:
+    """Run one notebook in a fresh kernel under a data condition; time it."""
+    os.environ["REGBOOK_CONDITION"] = condition  # the kernel inherits it
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
         nb,
@@ -158,11 +159,60 @@ def run_notebook(path: Path) -> dict:
     wall = time.perf_counter() - start
     return {
         "name": path.relative_to(ROOT).as_posix(),
+        "condition": condition,
         "wall": wall,
         "peak": memory.stop(),
         "time_budget": time_budget(path),
         "error": error,
     }
+
+
+# ----------------------------------------------------------------------------
+# calibration
+
+#: The reference workload, run in a fresh process: what a chapter does most
+#: (TensorFlow start-up, small dense layers trained with Keras, NumPy products).
+CALIBRATION = """
+import os, time
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+started = time.perf_counter()
+import numpy as np
+rng = np.random.default_rng(0)
+a = rng.normal(size=(400, 400))
+for _ in range(60):
+    a = np.tanh(a @ a / 400)
+numpy_s = time.perf_counter() - started
+import keras
+keras.utils.set_random_seed(0)
+x = (rng.random((8000, 1000)) < 0.05).astype("uint8")
+y = (x[:, :40].sum(axis=1) > 2).astype("float32").reshape(-1, 1)
+model = keras.Sequential([
+    keras.Input(shape=(1000,)),
+    keras.layers.Dense(16, activation="relu"),
+    keras.layers.Dense(16, activation="relu"),
+    keras.layers.Dense(1, activation="sigmoid"),
+])
+model.compile(optimizer="rmsprop", loss="binary_crossentropy")
+model.fit(x, y, epochs=4, batch_size=128, verbose=0)
+print(numpy_s, time.perf_counter() - started)
+"""
+
+
+def calibrate(repeats: int = 3) -> dict:
+    """Time the reference workload in fresh processes; keep the fastest run."""
+    import subprocess
+
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run(
+            [sys.executable, "-c", CALIBRATION],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        runs.append((float(out[-2]), float(out[-1])))
+    numpy_s, total_s = min(runs, key=lambda r: r[1])
+    return {"numpy": numpy_s, "total": total_s, "repeats": repeats}
 
 
 # ----------------------------------------------------------------------------
@@ -296,7 +346,35 @@ def ok(flag: bool) -> str:
     return "pass" if flag else "**FAIL**"
 
 
-def report(chapters: list[dict], mh: dict | None, load_before) -> str:
+def chapter_rows(runs: list[dict], cal: dict | None) -> list[str]:
+    """Table rows: time, calibration units, memory and the budget verdicts."""
+    rows = []
+    for c in runs:
+        units = f"{c['wall'] / cal['total']:.1f}" if cal else "n/a"
+        ran = "**error**: " + c["error"] if c["error"] else "yes"
+        rows.append(
+            f"| {c['name']} | {c['condition']} | {ran} | {c['wall']:.1f} | "
+            f"{units} | {ok(not c['error'] and c['wall'] <= c['time_budget'])}"
+            f" | {c['peak'] / 1e6:,.0f} | "
+            f"{ok(not c['error'] and 0 < c['peak'] <= MEMORY_BUDGET_B)} |"
+        )
+    return rows
+
+
+TABLE_HEAD = [
+    "| notebook | data condition | ran | wall time (s) | in calibration "
+    "units | time | peak memory (MB) | memory |",
+    "|---|---|---|---:|---:|---|---:|---|",
+]
+
+
+def report(
+    chapters: list[dict],
+    matrix: list[dict],
+    cal: dict | None,
+    mh: dict | None,
+    load_before,
+) -> str:
     lines = [
         "# Benchmark results",
         "",
@@ -306,30 +384,63 @@ def report(chapters: list[dict], mh: dict | None, load_before) -> str:
         *machine(load_before),
         "",
     ]
+    if cal:
+        lines += [
+            "## Calibration (a fixed reference workload, timed in this run)",
+            "",
+            f"The reference workload took **{cal['total']:.1f} s** (fastest of "
+            f"{cal['repeats']} fresh processes; {cal['numpy']:.2f} s of it "
+            "NumPy): "
+            "TensorFlow start-up and a few epochs of the 16-16-1 network on "
+            "fixed "
+            "random data (see `CALIBRATION` in benchmarks/run.py). A chapter "
+            "time "
+            "in calibration units (its seconds divided by this) compares "
+            "across "
+            "machines.",
+            "",
+        ]
     if chapters:
+        total = sum(c["wall"] for c in chapters)
         lines += [
             "## Chapters (each in a fresh kernel)",
             "",
-            "| notebook | ran | wall time (s) | time budget (s) | time | peak "
-            "memory (MB) "
-            "| memory budget (MB) | memory |",
-            "|---|---|---:|---:|---|---:|---:|---|",
-        ]
-        for c in chapters:
-            lines.append(
-                f"| {c['name']} | "
-                f"{'**error**: ' + c['error'] if c['error'] else 'yes'} | "
-                f"{c['wall']:.1f} "
-                f"| {c['time_budget']:.0f} | "
-                f"{ok(c['wall'] <= c['time_budget'])} | {c['peak'] / 1e6:,.0f} "
-                f"| {MEMORY_BUDGET_B / 1e6:,.0f} | "
-                f"{ok(0 < c['peak'] <= MEMORY_BUDGET_B)} |"
-            )
-        lines += [
+            f"Budgets: {DEFAULT_TIME_BUDGET_S:.0f} s and "
+            f"{MEMORY_BUDGET_B / 1e9:.1f} GB per chapter.",
+            "",
+            *TABLE_HEAD,
+            *chapter_rows(chapters, cal),
+            "",
+            f"The whole book cold (every chapter, one after another): "
+            f"**{total:.0f} s**"
+            + (
+                f" ({total / cal['total']:.1f} calibration units)."
+                if cal
+                else "."
+            ),
             "",
             "Wall time includes starting the kernel. Peak memory: the kernel's "
-            "VmHWM plus "
-            "its child processes' resident memory.",
+            "VmHWM plus its child processes' resident memory.",
+            "",
+        ]
+    if matrix:
+        total = sum(c["wall"] for c in matrix)
+        conditions = sorted({c["condition"] for c in matrix})
+        lines += [
+            "## The data-conditions matrix (`make test-robust`)",
+            "",
+            f"Every chapter that reads the reviews under {len(conditions)} "
+            f"conditions ({', '.join(conditions)}), each in a fresh kernel: "
+            f"**{total:.0f} s** in all"
+            + (
+                f" ({total / cal['total']:.1f} calibration units)"
+                if cal
+                else ""
+            )
+            + ". The same budgets apply.",
+            "",
+            *TABLE_HEAD,
+            *chapter_rows(matrix, cal),
             "",
         ]
     if mh:
@@ -378,39 +489,63 @@ def main(argv: list[str] | None = None) -> int:
         "--no-notebooks", action="store_true", help="only time multi_hot"
     )
     parser.add_argument(
+        "--no-matrix", action="store_true", help="skip the data conditions"
+    )
+    parser.add_argument(
         "--chapters",
         nargs="*",
         default=None,
         help="notebook names starting so, e.g. 01 04",
     )
     parser.add_argument(
+        "--conditions",
+        nargs="*",
+        default=CONDITIONS,
+        help="data conditions of the matrix",
+    )
+    parser.add_argument(
         "--output", type=Path, default=ROOT / "benchmarks" / "results.md"
     )
     args = parser.parse_args(argv)
 
+    def chosen(paths: list[Path]) -> list[Path]:
+        return [
+            path
+            for path in paths
+            if not args.chapters
+            or any(path.name.startswith(c) for c in args.chapters)
+        ]
+
+    def run(path: Path, condition: str) -> dict:
+        label = path.relative_to(ROOT)
+        print(f"running {label} ({condition}) ...", flush=True)
+        result = run_notebook(path, condition)
+        print(
+            f"  {result['wall']:.1f} s, {result['peak'] / 1e6:,.0f} MB"
+            + (f", ERROR {result['error']}" if result["error"] else ""),
+            flush=True,
+        )
+        return result
+
     load_before = os.getloadavg()
-    chapters = []
+    cal, runs, matrix = None, [], []
     if not args.no_notebooks:
-        for path in chapter_notebooks():
-            if args.chapters and not any(
-                path.name.startswith(c) for c in args.chapters
-            ):
-                continue
-            print(f"running {path.relative_to(ROOT)} ...", flush=True)
-            chapters.append(result := run_notebook(path))
-            print(
-                f"  {result['wall']:.1f} s, {result['peak'] / 1e6:,.0f} MB"
-                + (f", ERROR {result['error']}" if result["error"] else ""),
-                flush=True,
-            )
+        print("timing the calibration workload ...", flush=True)
+        cal = calibrate()
+        print(f"  {cal['total']:.1f} s", flush=True)
+        runs = [run(p, "default") for p in chosen(chapter_notebooks())]
+        if not args.no_matrix:
+            data_chapters = chosen(chapters.data_chapters(ROOT))
+            matrix = [run(p, c) for c in args.conditions for p in data_chapters]
+        os.environ.pop("REGBOOK_CONDITION", None)
     print("timing multi_hot ...", flush=True)
     mh = time_multi_hot()
-    text = report(chapters, mh, load_before)
+    text = report(runs, matrix, cal, mh, load_before)
     tmp = args.output.with_name(args.output.name + ".tmp")
-    tmp.write_text(text)
+    tmp.write_text(text + "\n")
     tmp.replace(args.output)
     print(text)
-    return 1 if any(c["error"] for c in chapters) else 0
+    return 1 if any(c["error"] for c in runs + matrix) else 0
 
 
 if __name__ == "__main__":

@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "notebooks"))
+import chapters  # noqa: E402 - the one _toc.yml walker
+
 # The built book; REGBOOK_HTML points elsewhere (e.g. a build made with
 # --path-output).
 HTML = Path(os.environ.get("REGBOOK_HTML", ROOT / "_build" / "html"))
 
 
 def toc_pages() -> list[str]:
-    """Every page of _toc.yml, as paths relative to the book root, without
-    suffix."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-
-    def walk(entries):
-        for entry in entries:
-            if "file" in entry:
-                yield entry["file"]
-            yield from walk(entry.get("sections", []))
-
-    return [toc["root"], *walk(toc.get("chapters", []))]
+    """Every page of _toc.yml, relative to the book root, without suffix."""
+    return chapters.toc_files(ROOT)
 
 
 def notebook_pages() -> list[str]:

@@ -64,3 +64,20 @@ def test_api_page_documents_the_package(html_root):
     text = soup(html_root, "book/api").get_text()
     for name in ("multi_hot", "load_imdb", "setup", "plot_history"):
         assert name in text
+
+
+# A Markdown table that failed to parse shows its delimiter row as text, e.g.
+# "|---|---|" or, after typographic replacement, "|—|—|".
+RAW_TABLE = re.compile(r"\|\s*:?(-{3,}|—+|–+):?\s*\|")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_markdown_table_left_unrendered(html_root, page):
+    doc = soup(html_root, page)
+    for hidden in doc.select("script, style, pre, code"):
+        hidden.decompose()  # code may show a table's source on purpose
+    match = RAW_TABLE.search(doc.get_text())
+    assert match is None, (
+        f"{page}: a Markdown table left as raw text ({match.group(0)!r}): "
+        "escape '|' inside cells as '\\|', or make the table a DataFrame"
+    )
