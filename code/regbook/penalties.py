@@ -121,6 +121,8 @@ def _elementwise(
     fn: Callable[[np.ndarray], np.ndarray], weights: Weights
 ) -> np.ndarray | list[np.ndarray]:
     """Apply ``fn`` to one array, or to each array of a list (giving a list)."""
+    if isinstance(weights, np.ndarray) and weights.dtype.kind == "f":
+        return fn(weights)  # the common case, without the checks' overhead
     results = [fn(a) for a in _arrays(weights)]
     return results if _is_array_list(weights) else results[0]
 
