@@ -24,7 +24,9 @@ import regbook from that copy (``PYTHONPATH``). For each module:
    A mutant is killed when a test fails, errors or times out;
 5. surviving mutants that ``equivalent.toml`` lists (same function, same
    original and mutated line) are equivalent: no test can kill them. An entry
-   that matches no survivor any more is reported as stale.
+   that matches no survivor any more is reported as stale. This sorting is
+   done again whenever the report is written, so ``--report-only`` after an
+   edit of equivalent.toml updates the scores.
 
 Score = killed / (mutants run - equivalent). Each module's result is stored in
 ``scores/<module>.json``; ``results.md`` is then rewritten from all of them (so
@@ -346,15 +348,9 @@ def run_module(module: str, args, config: dict, copies: list[Path]) -> dict:
                 f"cosmic-ray exec failed for {module}: see {mdir}/exec*.log"
             )
 
-    # 5. Collect, and sort the survivors into equivalent and not.
-    equivalent = [
-        e
-        for e in load_toml(EQUIVALENT).get("equivalent", [])
-        if e["module"] == module
-    ]
-    used = [0] * len(equivalent)
+    # 5. Collect what survived (classify() sorts out the equivalent ones).
     killed = survived = errors = timeouts = 0
-    survivors, equivalents = [], []
+    survivors = []
     for s in shards:
         with use_db(str(s), WorkDB.Mode.open) as db:
             for item, result in db.completed_work_items:
@@ -363,44 +359,18 @@ def run_module(module: str, args, config: dict, copies: list[Path]) -> dict:
                 m = item.mutations[0]
                 if result.worker_outcome != WorkerOutcome.NORMAL:
                     errors += 1
-                    survivors.append(
-                        mutant_record(
-                            m, result, "error: " + result.worker_outcome
-                        )
-                    )
-                    continue
-                if result.test_outcome == TestOutcome.KILLED:
+                    status = "error: " + result.worker_outcome
+                elif result.test_outcome == TestOutcome.KILLED:
                     killed += 1
                     timeouts += result.output == "timeout"
                     continue
-                if result.test_outcome != TestOutcome.SURVIVED:
+                elif result.test_outcome != TestOutcome.SURVIVED:
                     errors += 1
-                    survivors.append(
-                        mutant_record(m, result, "error: incompetent")
-                    )
-                    continue
-                survived += 1
-                record = mutant_record(m, result, "survived")
-                match = [
-                    k
-                    for k, e in enumerate(equivalent)
-                    if e.get("function") == record["function"]
-                    and e["original"].strip() == record["original"]
-                    and e["mutant"].strip() == record["mutant"]
-                ]
-                if match:
-                    used[match[0]] += 1
-                    record["reason"] = equivalent[match[0]]["reason"]
-                    equivalents.append(record)
+                    status = "error: incompetent"
                 else:
-                    survivors.append(record)
-    stale = [
-        {k: e[k] for k in ("function", "original", "mutant")}
-        for e, n in zip(equivalent, used, strict=True)
-        if n == 0
-    ]
-    ran = killed + survived + errors
-    scored = ran - len(equivalents)
+                    survived += 1
+                    status = "survived"
+                survivors.append(mutant_record(m, result, status))
     return {
         "module": module,
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
@@ -408,19 +378,44 @@ def run_module(module: str, args, config: dict, copies: list[Path]) -> dict:
         "tests": spec["tests"],
         "mutants": total,
         "skipped": skipped,
-        "ran": ran,
+        "ran": killed + survived + errors,
         "killed": killed,
         "timeouts": timeouts,
         "errors": errors,
         "survived": survived,
-        "equivalent": len(equivalents),
-        "score": killed / scored if scored else 1.0,
         "baseline_seconds": round(baseline, 1),
         "seconds": round(time.perf_counter() - started, 1),
         "jobs": len(copies),
-        "survivors": sorted(survivors, key=lambda r: r["line"]),
-        "equivalents": sorted(equivalents, key=lambda r: r["line"]),
-        "stale_equivalents": stale,
+        "survivors": sorted(survivors, key=lambda r: (r["line"], r["mutant"])),
+    }
+
+
+def classify(result: dict, equivalent: list[dict]) -> dict:
+    """Sort a module's survivors into equivalent (listed in equivalent.toml)
+    and not; the score counts only the latter against the tests."""
+    mine = [e for e in equivalent if e["module"] == result["module"]]
+    used = [0] * len(mine)
+    equivalents, surviving = [], []
+    for record in result["survivors"]:
+        match = [
+            k
+            for k, e in enumerate(mine)
+            if record["status"] == "survived"
+            and e["function"] == record["function"]
+            and e["original"].strip() == record["original"]
+            and e["mutant"].strip() == record["mutant"]
+        ]
+        if match:
+            used[match[0]] += 1
+            equivalents.append({**record, "reason": mine[match[0]]["reason"]})
+        else:
+            surviving.append(record)
+    scored = result["ran"] - len(equivalents)
+    return {
+        "equivalent": equivalents,
+        "surviving": surviving,
+        "stale": [e for e, n in zip(mine, used, strict=True) if n == 0],
+        "score": result["killed"] / scored if scored else 1.0,
     }
 
 
@@ -454,6 +449,8 @@ def report(config: dict, scores_dir: Path) -> str:
         p.stem: json.loads(p.read_text())
         for p in sorted(scores_dir.glob("*.json"))
     }
+    equivalent = load_toml(EQUIVALENT).get("equivalent", [])
+    sorted_out = {m: classify(s, equivalent) for m, s in scores.items()}
     order = [m for m in config["default-modules"] if m in scores]
     order += sorted(set(scores) - set(order))
     lines = [
@@ -468,16 +465,18 @@ def report(config: dict, scores_dir: Path) -> str:
         "says whether the module's source is still the one that was mutated.",
         "",
         "| module | mutants | skipped | run | killed | survived | equivalent "
-        "| score | time (s) | jobs | current |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| score | minimum | time (s) | jobs | current |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for m in order:
-        s = scores[m]
+        s, c = scores[m], sorted_out[m]
         current = git_blob(ROOT / "code" / "regbook" / f"{m}.py")
+        minimum = config["modules"].get(m, {}).get("minimum")
         lines.append(
             f"| {m} | {s['mutants']} | {sum(s['skipped'].values())} "
-            f"| {s['ran']} | {s['killed']} | {s['survived'] - s['equivalent']}"
-            f" | {s['equivalent']} | {100 * s['score']:.1f}% "
+            f"| {s['ran']} | {s['killed']} | {len(c['surviving'])}"
+            f" | {len(c['equivalent'])} | {100 * c['score']:.1f}% "
+            f"| {f'{100 * minimum:.0f}%' if minimum else '-'} "
             f"| {s['seconds']:.0f} | {s['jobs']} "
             f"| {'yes' if current == s['source_sha1'] else 'no'} |"
         )
@@ -501,23 +500,37 @@ def report(config: dict, scores_dir: Path) -> str:
         lines.append(f"- **{m}**: {stages}")
     lines += ["", "## Surviving mutants (not equivalent)", ""]
     for m in order:
-        s = scores[m]
-        if not s["survivors"] and not s["stale_equivalents"]:
+        c = sorted_out[m]
+        if not c["surviving"] and not c["stale"]:
             continue
         lines += [f"### {m}", ""]
-        for r in s["survivors"]:
+        for r in c["surviving"]:
+            status = "" if r["status"] == "survived" else f", {r['status']}"
             lines.append(
                 f"- line {r['line']} (`{r['function']}`, {r['operator']}"
-                f"{', ' + r['status'] if r['status'] != 'survived' else ''}): "
-                f"`{one_line(r['original'])}` -> `{one_line(r['mutant'])}`"
+                f"{status}): `{one_line(r['original'])}` -> "
+                f"`{one_line(r['mutant'])}`"
             )
-        for e in s["stale_equivalents"]:
+        for e in c["stale"]:
             lines.append(
                 f"- stale entry of equivalent.toml (matched no survivor): "
                 f"`{e['function']}`: `{one_line(e['original'])}` -> "
                 f"`{one_line(e['mutant'])}`"
             )
         lines.append("")
+    lines += [
+        "## Equivalent mutants",
+        "",
+        "Listed, with the reason, in equivalent.toml.",
+        "",
+    ]
+    for m in order:
+        for r in sorted_out[m]["equivalent"]:
+            lines.append(
+                f"- {m}, line {r['line']} (`{r['function']}`): "
+                f"`{one_line(r['original'])}` -> `{one_line(r['mutant'])}`: "
+                f"{r['reason']}"
+            )
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -589,16 +602,17 @@ def run_modules(modules, args, config: dict, copies, failed: list) -> None:
         (args.scores / f"{module}.json").write_text(
             json.dumps(result, indent=1) + "\n"
         )
+        c = classify(result, load_toml(EQUIVALENT).get("equivalent", []))
         print(
-            f"== {module}: {100 * result['score']:.1f}% "
+            f"== {module}: {100 * c['score']:.1f}% "
             f"({result['killed']} killed of {result['ran']} run, "
-            f"{result['equivalent']} equivalent, "
-            f"{result['survived'] - result['equivalent']} surviving, "
+            f"{len(c['equivalent'])} equivalent, "
+            f"{len(c['surviving'])} surviving, "
             f"{result['errors']} errors) in {result['seconds']:.0f} s",
             flush=True,
         )
         minimum = config["modules"][module].get("minimum")
-        if minimum is not None and result["score"] < minimum:
+        if minimum is not None and c["score"] < minimum:
             print(
                 f"== {module}: the score is below its minimum "
                 f"({100 * minimum:.0f}%, config.toml)",

@@ -124,3 +124,51 @@ def test_excluded_operators_are_only_the_arithmetic_bitwise_swaps():
         "ZeroIterationForLoop",
     ):
         assert not out(kept), kept
+
+
+def test_classify_counts_listed_survivors_as_equivalent_and_reports_stale():
+    def record(line, original, mutant, status="survived"):
+        return {
+            "line": line,
+            "function": "f",
+            "operator": "NumberReplacer",
+            "original": original,
+            "mutant": mutant,
+            "status": status,
+        }
+
+    result = {
+        "module": "toy",
+        "ran": 10,
+        "killed": 7,
+        "survivors": [
+            record(1, "a = 0", "a = 1"),
+            record(2, "b = 0", "b = 1"),
+            record(3, "a = 0", "a = 1", status="error: exception"),
+        ],
+    }
+    listed = [
+        {
+            "module": "toy",
+            "function": "f",
+            "original": " a = 0",
+            "mutant": "a = 1",
+        },
+        {
+            "module": "toy",
+            "function": "f",
+            "original": "c = 0",
+            "mutant": "c = 1",
+        },
+        {
+            "module": "data",
+            "function": "f",
+            "original": "b = 0",
+            "mutant": "b = 1",
+        },
+    ]
+    out = run.classify(result, listed)
+    assert [r["line"] for r in out["equivalent"]] == [1]
+    assert [r["line"] for r in out["surviving"]] == [2, 3]  # errors never are
+    assert [e["original"] for e in out["stale"]] == ["c = 0"]
+    assert out["score"] == 7 / 9
