@@ -149,23 +149,17 @@ def test_classify_counts_listed_survivors_as_equivalent_and_reports_stale():
     }
     listed = [
         {
-            "module": "toy",
+            "module": m,
             "function": "f",
-            "original": " a = 0",
-            "mutant": "a = 1",
-        },
-        {
-            "module": "toy",
-            "function": "f",
-            "original": "c = 0",
-            "mutant": "c = 1",
-        },
-        {
-            "module": "data",
-            "function": "f",
-            "original": "b = 0",
-            "mutant": "b = 1",
-        },
+            "original": o,
+            "mutant": n,
+            "reason": "r",
+        }
+        for m, o, n in (
+            ("toy", " a = 0", "a = 1"),
+            ("toy", "c = 0", "c = 1"),
+            ("data", "b = 0", "b = 1"),
+        )
     ]
     out = run.classify(result, listed)
     assert [r["line"] for r in out["equivalent"]] == [1]
