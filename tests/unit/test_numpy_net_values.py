@@ -465,3 +465,44 @@ def test_fit_logistic_defaults():
     more = fit_logistic(x, y, steps=501)
     assert np.abs(fewer[0]).sum() < np.abs(default[0]).sum()
     assert np.abs(default[0]).sum() < np.abs(more[0]).sum()
+
+
+# --- one BLAS thread while training -------------------------------------------
+
+
+def blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return {
+        p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"
+    }
+
+
+def test_training_and_logistic_fits_run_on_one_blas_thread(monkeypatch):
+    from threadpoolctl import threadpool_limits
+
+    from regbook import numpy_net
+
+    if not blas_threads():
+        pytest.skip("no BLAS library found by threadpoolctl")
+    seen = []
+    smooth = numpy_net._smooth_gradient
+
+    def recording(*args, **kwargs):
+        seen.append(blas_threads())
+        return smooth(*args, **kwargs)
+
+    class Recording(Network):
+        def _backprop(self, *args, **kwargs):
+            seen.append(blas_threads())
+            return super()._backprop(*args, **kwargs)
+
+    monkeypatch.setattr(numpy_net, "_smooth_gradient", recording)
+    x, y = data()
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert blas_threads() == {2}
+        Recording([4, 3, 1]).fit(x, y, epochs=2)
+        fit_logistic(x, y, steps=2)
+        fit_logistic(x, y, steps=2, step_rule="barzilai-borwein")
+        assert blas_threads() == {2}  # and back to what it was
+    assert len(seen) >= 4 and all(s == {1} for s in seen), seen
