@@ -24,7 +24,8 @@ after each gradient step, soft-thresholding the weights by :math:`\eta\lambda_1`
 :func:`gradient_check` compares the backpropagated gradients with central finite
 differences, and :func:`fit_logistic` trains many L1/L2-penalised logistic
 regressions at once (one per penalty strength) for experiments that need
-hundreds of them. The module needs only NumPy."""
+hundreds of them, to their minimum if asked: :func:`logistic_residual` says how
+far each one is from it. The module needs only NumPy."""
 
 from __future__ import annotations
 

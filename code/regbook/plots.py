@@ -771,7 +771,7 @@ def plot_prior_densities(
     ax_density.set_xlabel("weight $w$")
     ax_density.set_ylabel("prior density $p(w)$")
     ax_density.set_title(f"Two priors with variance {variance:g}")
-    ax_density.legend()
+    ax_density.legend(loc="upper left", fontsize="small")
     ax_penalty.plot(
         w,
         w**2 / (2 * variance),
@@ -785,7 +785,7 @@ def plot_prior_densities(
     ax_penalty.set_xlabel("weight $w$")
     ax_penalty.set_ylabel("$-\\log p(w)$ + constant")
     ax_penalty.set_title("Minus the log prior is the penalty")
-    ax_penalty.legend()
+    ax_penalty.legend(loc="upper center", fontsize="small")
     return axes
 
 
