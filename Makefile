@@ -45,10 +45,17 @@ env: $(STAMP)
 
 # The execution cache (_build/.jupyter_cache) only notices changes in the notebooks.
 # Drop it (and Sphinx's saved doctrees, which hold the old outputs) when regbook or the
-# data source changes, so pages never show stale results.
+# data source changes, so pages never show stale results. The key holds the source
+# the chapters would read now (imdb or synthetic: under REGBOOK_DATA=auto, IMDB once
+# it can be had), and a cache whose outputs say they read another source is dropped
+# too (book/_ext/data_source.py).
+DATA_SOURCE = $(BIN)/python book/_ext/data_source.py
 CACHE_GUARD = mkdir -p _build; \
-	key="$$(cat code/regbook/*.py code/pyproject.toml | sha256sum | cut -c1-16)-$${REGBOOK_DATA:-auto}-$${REGBOOK_CONDITION:-default}"; \
-	if [ "$$(cat _build/.cache-key 2>/dev/null)" != "$$key" ]; then \
+	source="$$($(DATA_SOURCE))" || exit 1; \
+	key="$$(cat code/regbook/*.py code/pyproject.toml | sha256sum | cut -c1-16)-$${REGBOOK_DATA:-auto}:$$source-$${REGBOOK_CONDITION:-default}"; \
+	if [ "$$(cat _build/.cache-key 2>/dev/null)" != "$$key" ] \
+	    || ! $(DATA_SOURCE) --check _build/.jupyter_cache --expect "$$source"; then \
+	  echo "execution cache: dropped (new key $$key)"; \
 	  rm -rf _build/.jupyter_cache _build/.doctrees; echo "$$key" > _build/.cache-key; fi
 
 book: env
