@@ -62,3 +62,19 @@ def test_orthogonal_penalty_needs_a_2d_kernel(shape):
         ValueError, match=re.escape(f"kernel must be 2-D, got shape {shape}")
     ):
         C.orthogonal_penalty(np.ones(shape))
+
+
+def test_ridge_solution_needs_2d_inputs_and_takes_many_rows():
+    for x in (np.ones(3), np.ones((3, 2, 1))):
+        with pytest.raises(
+            ValueError,
+            match=re.escape(f"x must have shape (n, d), got shape {x.shape}"),
+        ):
+            C.ridge_solution(x, np.ones(3), 0.1)
+    # 300 rows: shapes compared by value (large ints are distinct objects).
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(300, 2))
+    y = x @ [1.0, -2.0] + 0.5
+    kernel, bias = C.ridge_solution(x, y, 0.0)
+    np.testing.assert_allclose(kernel[:, 0], [1.0, -2.0], atol=1e-10)
+    np.testing.assert_allclose(bias, [0.5], atol=1e-10)
