@@ -78,3 +78,14 @@ def test_ridge_solution_needs_2d_inputs_and_takes_many_rows():
     kernel, bias = C.ridge_solution(x, y, 0.0)
     np.testing.assert_allclose(kernel[:, 0], [1.0, -2.0], atol=1e-10)
     np.testing.assert_allclose(bias, [0.5], atol=1e-10)
+
+
+def test_orthogonal_penalty_mode_is_compared_by_value():
+    w = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
+    rows = C.orthogonal_penalty(w, 1.0, mode="rows")
+    columns = C.orthogonal_penalty(w, 1.0, mode="columns")
+    assert rows == pytest.approx(0.5) and columns == pytest.approx(
+        2 * np.sqrt(0.5) / 3
+    )
+    built = "".join(["ro", "ws"])  # equal to "rows", but another object
+    assert C.orthogonal_penalty(w, 1.0, mode=built) == rows
