@@ -5,7 +5,8 @@
 #               the built pages, stopping at the first failure; each step is timed
 # Also: make test-robust (every chapter that reads the reviews, under each data
 # condition), make lint / make format (ruff), make lab (JupyterLab),
-# make bench (timings), make clean.
+# make bench (timings), make clean, make pdf (the whole book as one PDF; make
+# test-pdf checks it), make linkcheck (every external link; needs the internet).
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -32,7 +33,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 
 .PHONY: env book test test-lint test-unit test-notebooks test-build test-site \
-	test-robust lint format lab bench clean mutation
+	test-robust lint format lab bench clean mutation pdf test-pdf tex linkcheck
 
 # (Re)install when requirements change; creates .venv if missing.
 $(STAMP): requirements.txt code/pyproject.toml
@@ -131,6 +132,57 @@ test-robust: env
 	  echo "make test-robust: FAILED under:$$failed (logs in _build/robust/)"; \
 	  exit 1; \
 	fi
+
+# The whole book as one PDF: Jupyter Book's LaTeX builder (XeLaTeX, through
+# sphinx-jupyterbook-latex), one chapter per _toc.yml entry, from the same
+# execution cache as the HTML (notebooks already run are not run again). Writes
+# _build/latex/book.pdf and a copy beside the HTML, _build/html/book.pdf (the
+# Pages workflow publishes it there). Debian's TeX Live is installed first when
+# missing (make tex).
+PDF := _build/latex/book.pdf
+pdf: env tex
+	@$(CACHE_GUARD)
+	$(BIN)/jupyter-book build . $(JB_FLAGS) --builder pdflatex
+	@test -s $(PDF) || { echo "make pdf: no $(PDF)"; exit 1; }
+	@mkdir -p _build/html && cp $(PDF) _build/html/book.pdf
+	@echo "The PDF is in $(PDF) (and _build/html/book.pdf)"
+
+# The PDF, then its checks (tests/site/test_pdf.py: a chapter per toc entry,
+# each with its figures), on the offline stand-in like make test.
+test-pdf: env
+	@export $(TEST_ENV); $(MAKE) --no-print-directory pdf
+	$(TEST_ENV) REGBOOK_PDF=$(PDF) $(PYTEST) tests/site/test_pdf.py
+
+# Debian's TeX Live packages that the PDF needs (XeLaTeX, the fonts Sphinx
+# and sphinx-jupyterbook-latex ask for, latexmk) and poppler-utils for its
+# checks; installed with apt-get (sudo when not root) when one is missing. About
+# 115 MB to download, 370 MB installed.
+TEX_PACKAGES := latexmk texlive-xetex texlive-latex-recommended \
+	texlive-latex-extra texlive-fonts-recommended fonts-freefont-otf \
+	poppler-utils
+tex:
+	@missing=""; for p in $(TEX_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  command -v apt-get >/dev/null || { echo "make tex: install TeX Live" \
+	    "(XeLaTeX, latexmk) and poppler; on Debian:$$missing"; exit 1; }; \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  echo "make tex: installing$$missing"; \
+	  $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	    $$sudo apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+# Every external link, online (never part of make test: there is no network in
+# CI): Sphinx's linkcheck builder on the pages' text, plus the addresses the
+# theme builds (launch buttons and the notebooks they open, repository, issues,
+# Thebe's Binder repository, footer, html.baseurl: book/_ext/linkcheck_buttons.py).
+# The notebooks come from the execution cache (the stand-in's run). Report in
+# _build/linkcheck/output.txt; the scheduled workflow links.yml runs it weekly.
+linkcheck: env
+	@export $(TEST_ENV); $(CACHE_GUARD)
+	$(TEST_ENV) $(BIN)/jupyter-book build . $(JB_FLAGS) --builder linkcheck
 
 lab: env
 	$(BIN)/jupyter lab book

@@ -4,16 +4,18 @@ Every page of _toc.yml is served from a local http.server (127.0.0.1, a free
 port) and loaded once; the tests then check what a reader would notice: console
 errors, math left as raw TeX, images that did not load or have no alt text,
 error or stderr cell outputs, launch buttons that open the wrong notebook, and a
-search box that finds nothing.
+search box that finds nothing; and the "Live Code" button of every chapter,
+configured to start this repository's Binder environment (its configuration is
+checked, not the launch: no network).
 
-No internet here or in CI, so every request that leaves the local server is
-answered by the test itself: the one third-party resource the pages use, MathJax
-3 from a CDN, is served from a local copy of the same major version (the
-`django-static-mathjax` wheel in requirements.txt); anything else is blocked and
-fails the page, because the page would then depend on a resource nobody checked.
+No internet here or in CI, and a reader may have none either: every request that
+leaves the local server is blocked and fails the page, because the page would
+then depend on a resource nobody checked. MathJax is part of the built site
+(book/_ext/offline_mathjax.py), and a page opened from disk (file://, no server)
+must typeset too.
 
-Without a browser (or without the local MathJax) the tests skip with the reason;
-with CI=true that is a failure. Set REGBOOK_CHROMIUM to use another Chromium
+Without a browser the tests skip with the reason; with CI=true that is a
+failure. Set REGBOOK_CHROMIUM to use another Chromium
 binary.
 
 Screenshots: one full-page PNG per page in the `screenshots` directory beside
@@ -25,8 +27,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import importlib.metadata
-import mimetypes
 import os
 import re
 import threading
@@ -56,10 +56,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 60_000
-# The CDN address of MathJax 3 as Sphinx writes it
-# (.../npm/mathjax@3/es5/tex-mml-chtml.js); group 1 is the file's path inside
-# the MathJax distribution.
-MATHJAX_CDN = re.compile(r"/mathjax@3[^/]*/(es5/.+)$")
 # Search terms, most telling first: the chapter on the Keras API (book/03_*)
 # must make the first one findable; until it exists the test uses the first term
 # that is in the book.
@@ -77,23 +73,6 @@ def unavailable(reason: str):
     if CI:
         pytest.fail(f"{reason} (CI=true: the browser test must run, not skip)")
     pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def mathjax_dir() -> Path:
-    """The root of a local MathJax 3 distribution (holding es5/), served in
-    place of the CDN."""
-    try:
-        files = importlib.metadata.files("django-static-mathjax") or []
-    except importlib.metadata.PackageNotFoundError:
-        files = []
-    for file in files:
-        if str(file).endswith("es5/tex-mml-chtml.js"):
-            return Path(file.locate()).parents[1]
-    unavailable(
-        "no local copy of MathJax 3 to stand in for the CDN: "
-        "pip install django-static-mathjax (requirements.txt lists it)"
-    )
 
 
 @pytest.fixture(scope="session")
@@ -201,12 +180,34 @@ COLLECT = """async ([errorOutputs]) => {
     errorOutputs: Array.from(article.querySelectorAll(errorOutputs))
       .map(e => e.innerText.slice(0, 300)),
     links: Array.from(document.querySelectorAll("a[href]")).map(a => a.href),
+    ...liveCode(),
   };
+}"""
+
+# The "Live Code" buttons of the page and Thebe's configuration, as Thebe
+# will read it when the button is pressed (a JavaScript object literal).
+LIVE_CODE = """
+function liveCode() {
+  const buttons = Array.from(document.querySelectorAll("button, a"))
+    .filter(b => b.textContent.trim() === "Live Code")
+    .map(b => b.getAttribute("onclick") || "");
+  const script = document.querySelector('script[type="text/x-thebe-config"]');
+  let thebe = null;
+  if (script) {
+    try {
+      thebe = Function('"use strict"; return (' + script.textContent + ")")();
+    } catch (e) {
+      thebe = {error: String(e)};
+    }
+  }
+  const ready = typeof window.initThebeSBT === "function"
+    && typeof THEBE_JS_URL === "string";
+  return {liveCode: buttons, thebe, thebeReady: ready};
 }"""
 
 
 @pytest.fixture(scope="session")
-def visit(chromium, site, mathjax_dir):
+def visit(chromium, site):
     """visit(page) loads a page of the book once per session and returns its
     Visit."""
     cache: dict[str, Visit] = {}
@@ -215,18 +216,6 @@ def visit(chromium, site, mathjax_dir):
         url = route.request.url
         if url.startswith(site):
             return route.continue_()
-        match = MATHJAX_CDN.search(urlsplit(url).path)
-        local = mathjax_dir / match.group(1) if match else None
-        if local is not None and local.is_file():
-            return route.fulfill(
-                status=200,
-                body=local.read_bytes(),
-                headers={  # as the CDN sends them; fonts need CORS
-                    "Content-Type": mimetypes.guess_type(local.name)[0]
-                    or "application/octet-stream",
-                    "Access-Control-Allow-Origin": "*",
-                },
-            )
         seen.blocked.append(url)  # fails test_page_loads_without_console_errors
         return route.abort("blockedbyclient")
 
@@ -290,6 +279,7 @@ def visit(chromium, site, mathjax_dir):
                     "() => window.MathJax.startup.promise"
                 )  # first typesetting done
                 seen.mathjax_loaded = True
+            tab.add_script_tag(content=LIVE_CODE)
             seen.dom = tab.evaluate(COLLECT, [ERROR_OUTPUTS])
             shot = SCREENSHOTS / f"{page}.png"
             shot.parent.mkdir(parents=True, exist_ok=True)
@@ -305,10 +295,8 @@ def test_page_loads_without_console_errors(visit, page):
     seen = visit(page)
     assert seen.status == 200, f"{page}.html answered HTTP {seen.status}"
     assert not seen.blocked, (
-        f"{page}: the page asks the internet for {seen.blocked}; only MathJax "
-        "is served "
-        "locally, so make the resource part of the book or serve it in this "
-        "test"
+        f"{page}: the page asks the internet for {seen.blocked}: make the "
+        "resource part of the book (a reader may be offline)"
     )
     assert not seen.own_failures, (
         f"{page}: the book's own files failed to load: {seen.own_failures}"
@@ -481,4 +469,99 @@ def test_search_finds_a_term_of_the_book(visit, chromium, site):
     assert found & holders, (
         f"searching {term!r}: {summary!r}, results {sorted(found)}; "
         f"expected one of the pages that contain it: {sorted(holders)}"
+    )
+
+
+#: What "Live Code" must ask Binder for: this repository (written out, as
+#: above), branch main, whose binder/ folder repo2docker builds; a Python kernel
+#: started in book/, where the notebooks are (the setup cell then runs as in
+#: the notebook).
+LIVE_CODE_CONFIG = {
+    "repo": "regbook-authors/regularization-book",
+    "ref": "main",
+    "kernel": {"name": "python3", "path": "./book"},
+}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_live_code_starts_this_repository_on_binder(visit, page):
+    dom = visit(page).dom
+    if page not in NOTEBOOK_PAGES:
+        assert not dom["liveCode"], f"{page}: Live Code on a text page"
+        return
+    assert dom["liveCode"] == ["initThebeSBT()"], (
+        f"{page}: Live Code buttons {dom['liveCode']}"
+    )
+    assert dom["thebeReady"], f"{page}: Thebe's loader is not on the page"
+    config = dom["thebe"]
+    assert config and "error" not in config, f"{page}: Thebe config {config}"
+    assert config["requestKernel"] is True
+    binder = config["binderOptions"]
+    assert binder["repo"] == LIVE_CODE_CONFIG["repo"], binder
+    assert binder["ref"] == LIVE_CODE_CONFIG["ref"], binder
+    # Thebe's defaults, unless set: mybinder.org, a GitHub repository.
+    assert binder.get("binderUrl", "https://mybinder.org") in (
+        "https://mybinder.org",
+        "https://mybinder.org/",
+    )
+    assert binder.get("repoProvider", "github") == "github"
+    assert config["kernelOptions"] == LIVE_CODE_CONFIG["kernel"], config
+
+
+def test_binder_environment_is_the_one_live_code_starts():
+    """repo2docker reads binder/ first; the setup cell needs regbook there."""
+    binder = ROOT / "binder"
+    if not binder.is_dir():
+        pytest.skip("no binder/ folder yet: Binder builds the root files")
+    specs = [
+        path
+        for name in ("requirements.txt", "environment.yml", "pyproject.toml")
+        if (path := binder / name).is_file()
+    ]
+    assert specs, "binder/ has no environment file repo2docker reads"
+    text = "\n".join(path.read_text() for path in specs)
+    assert "regbook" in text or "./code" in text, (
+        "the Binder environment must install regbook (the setup cell)"
+    )
+
+
+def test_maths_typeset_from_a_file_without_a_server(chromium, html_root):
+    """A reader who opens the built book from disk, offline, sees maths."""
+    maths = re.compile(r'class="[^"]*\bmath\b')
+    page = next(
+        (
+            p
+            for p in PAGES
+            if maths.search((html_root / f"{p}.html").read_text())
+        ),
+        None,
+    )
+    assert page, "no page with maths"
+    blocked = []
+    context = chromium.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
+    context.route(
+        "**/*",
+        lambda r: (
+            r.continue_()
+            if r.request.url.startswith("file:")
+            else (blocked.append(r.request.url), r.abort())
+        ),
+    )
+    try:
+        tab = context.new_page()
+        tab.goto((html_root / f"{page}.html").resolve().as_uri())
+        tab.wait_for_function(
+            "() => window.MathJax && MathJax.startup && MathJax.startup.promise"
+        )
+        tab.evaluate("() => MathJax.startup.promise")
+        counts = tab.evaluate(
+            """() => [document.querySelectorAll("article .math").length,
+                document.querySelectorAll("article mjx-container").length]"""
+        )
+    finally:
+        context.close()
+    assert not blocked, f"{page} from disk asks the internet for {blocked}"
+    assert counts[0] and counts[1] >= counts[0], (
+        f"{page} from disk: {counts[0]} maths, {counts[1]} typeset"
     )

@@ -175,3 +175,89 @@ def test_mutation_is_a_make_target_outside_make_test_and_ci():
     steps = re.search(r"^TEST_STEPS\s*:?=(.*)$", MAKEFILE, re.M)
     assert "mutation" not in test_recipe + (steps.group(1) if steps else "")
     assert "make mutation" not in CI_RUN
+
+
+# --- The PDF, published with the HTML (make pdf) -----------------------------
+
+
+def recipe(target: str) -> str:
+    found = re.search(
+        rf"^{re.escape(target)}:.*\n((?:\t.*\n)*)", MAKEFILE, re.M
+    )
+    assert found, f"no make target {target}"
+    return found.group(1)
+
+
+def test_pdf_is_built_after_the_html_and_uploaded_with_it():
+    names = [s.get("run", "").strip() for s in steps(BUILD)]
+    upload = next(
+        i
+        for i, s in enumerate(steps(BUILD))
+        if s.get("uses", "").startswith("actions/upload-pages-artifact")
+    )
+    assert names.index("make book") < names.index("make pdf") < upload
+    # The artifact is _build/html: make pdf must leave the PDF there.
+    assert re.search(r"cp \$\(PDF\) _build/html/book\.pdf", recipe("pdf"))
+
+
+def test_pdf_target_uses_the_latex_builder_the_cache_and_tex_live():
+    assert re.search(r"^pdf: env tex$", MAKEFILE, re.M)
+    body = recipe("pdf")
+    assert "$(CACHE_GUARD)" in body, "the PDF reuses the execution cache"
+    assert "jupyter-book build . $(JB_FLAGS) --builder pdflatex" in body
+    assert re.search(r"^PDF := _build/latex/book\.pdf$", MAKEFILE, re.M)
+    tex = recipe("tex")
+    assert "apt-get install" in tex and "sudo" in tex and "id -u" in tex
+    packages = re.search(r"^TEX_PACKAGES := ((?:.*\\\n)*.*)$", MAKEFILE, re.M)
+    names = packages.group(1).replace("\\", " ").split()
+    for needed in ("texlive-xetex", "latexmk", "poppler-utils"):
+        assert needed in names, f"make tex must install {needed}"
+
+
+def test_index_links_the_published_pdf():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    index = (ROOT / "book" / "index.md").read_text()
+    assert f"{config['html']['baseurl']}book.pdf" in index
+
+
+# --- The weekly link check (make linkcheck) ----------------------------------
+
+LINKS = yaml.safe_load(
+    (ROOT / ".github" / "workflows" / "links.yml").read_text()
+)
+
+
+def test_link_check_runs_weekly_and_on_demand_never_on_pushes():
+    on = LINKS.get("on", LINKS.get(True))
+    assert set(on) == {"schedule", "workflow_dispatch"}
+    (cron,) = [entry["cron"] for entry in on["schedule"]]
+    _minute, _hour, day, month, weekday = cron.split()
+    assert day == month == "*" and re.fullmatch(r"[0-6]", weekday), cron
+    assert LINKS["permissions"] == {"contents": "read"}
+
+
+def test_link_check_runs_the_make_target_and_keeps_the_report():
+    (job,) = LINKS["jobs"].values()
+    run = "\n".join(step.get("run", "") for step in job["steps"])
+    assert re.search(r"^make linkcheck$", run, re.M)
+    (upload,) = [
+        s
+        for s in job["steps"]
+        if s.get("uses", "").split("@")[0] == "actions/upload-artifact"
+    ]
+    assert "_build/linkcheck/" in upload["with"]["path"]
+    assert upload["if"] == "always()"
+    runtime = (ROOT / "runtime.txt").read_text().strip().removeprefix("python-")
+    assert job["container"].startswith(f"python:{runtime}")
+
+
+def test_linkcheck_target_checks_the_theme_addresses_too():
+    body = recipe("linkcheck")
+    assert "--builder linkcheck" in body and "$(CACHE_GUARD)" in body
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    extensions = config["sphinx"]["local_extensions"]
+    assert extensions.get("linkcheck_buttons") == "book/_ext"
+    test_recipe = recipe("test")
+    steps_line = re.search(r"^TEST_STEPS\s*:?=(.*)$", MAKEFILE, re.M).group(1)
+    assert "linkcheck" not in test_recipe + steps_line, "CI has no network"
+    assert "linkcheck" not in CI_RUN

@@ -1,0 +1,147 @@
+"""The PDF of the whole book (``make pdf``): every chapter, with its figures.
+
+Reads the PDF with poppler's command-line tools (``make tex`` installs
+poppler-utils with TeX Live): its outline (bookmarks) must hold one chapter per
+page of _toc.yml, titled as the page, in toc order; each chapter's pages must
+embed at least as many images as its executed notebook has figures.
+
+The PDF is REGBOOK_PDF if set (then it must exist), else
+``_build/latex/book.pdf`` beside the checked HTML; without it the tests skip
+(``make test`` does not build the PDF; ``make test-pdf`` does, then runs
+these)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import HTML, ROOT, toc_pages
+
+PAGES = toc_pages()
+
+
+@pytest.fixture(scope="module")
+def pdf() -> Path:
+    given = os.environ.get("REGBOOK_PDF")
+    path = Path(given) if given else HTML.parent / "latex" / "book.pdf"
+    if not path.is_file():
+        if given:
+            pytest.fail(f"REGBOOK_PDF={given}: no such file (make pdf)")
+        pytest.skip(f"no PDF at {path}: make pdf (or make test-pdf)")
+    for tool in ("pdftohtml", "pdfimages", "pdfinfo"):
+        if not shutil.which(tool):
+            pytest.fail(f"{tool} missing: make tex installs poppler-utils")
+    return path
+
+
+def title(page: str) -> str:
+    """The first heading of a page's source: its chapter title."""
+    path = ROOT / f"{page}.ipynb"
+    if path.exists():
+        cells = json.loads(path.read_text())["cells"]
+        text = "\n".join(
+            "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+        )
+    else:
+        text = (ROOT / f"{page}.md").read_text()
+    match = re.search(r"^# (.+)$", text, re.M)
+    assert match, f"{page} has no title"
+    return plain(match.group(1))
+
+
+def plain(text: str) -> str:
+    """Text without Markdown code marks and with one space between words."""
+    return " ".join(text.replace("`", "").split())
+
+
+def outline(pdf: Path) -> list[tuple[str, int]]:
+    """The top level of the PDF's outline: (title, first page)."""
+    xml = subprocess.run(
+        ["pdftohtml", "-xml", "-i", "-q", "-stdout", str(pdf)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    doc = BeautifulSoup(xml, "html.parser")
+    top = doc.find("outline")
+    assert top, "the PDF has no outline (bookmarks)"
+    return [
+        (plain(item.get_text()), int(item["page"]))
+        for item in top.find_all("item", recursive=False)
+    ]
+
+
+def pages(pdf: Path) -> int:
+    info = subprocess.run(
+        ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+def images_per_page(pdf: Path) -> dict[int, int]:
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(pdf)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()[2:]  # two header lines
+    counts: dict[int, int] = {}
+    for line in listing:
+        fields = line.split()
+        if fields[2] == "image":  # not the soft masks of transparent PNGs
+            counts[int(fields[0])] = counts.get(int(fields[0]), 0) + 1
+    return counts
+
+
+def figures(pdf: Path, page: str) -> int:
+    """Figures (PNG outputs) of a page's executed notebook, as the build that
+    made the PDF left it beside ``latex/``; 0 for a text page."""
+    executed = pdf.parent.parent / "jupyter_execute" / f"{page}.ipynb"
+    if not (ROOT / f"{page}.ipynb").exists():
+        return 0
+    assert executed.is_file(), f"no executed copy of {page} at {executed}"
+    cells = json.loads(executed.read_text())["cells"]
+    return sum(
+        "image/png" in out.get("data", {})
+        for cell in cells
+        for out in cell.get("outputs", [])
+    )
+
+
+def chapters(pdf: Path) -> dict[str, tuple[int, int]]:
+    """Each toc page's chapter in the PDF: its first and last page."""
+    entries = outline(pdf)
+    last = pages(pdf)
+    spans = {}
+    for i, (name, first) in enumerate(entries):
+        end = entries[i + 1][1] - 1 if i + 1 < len(entries) else last
+        spans[name] = (first, max(first, end))
+    return spans
+
+
+def test_one_chapter_per_toc_entry_in_toc_order(pdf):
+    found = [name for name, _ in outline(pdf)]
+    expected = [title(page) for page in PAGES]
+    missing = [t for t in expected if t not in found]
+    assert not missing, f"chapters missing from the PDF: {missing}; {found}"
+    order = [t for t in found if t in expected]
+    assert order == expected, f"chapters out of toc order: {order}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_each_chapter_embeds_its_figures(pdf, page):
+    spans = chapters(pdf)
+    first, last = spans[title(page)]
+    counts = images_per_page(pdf)
+    embedded = sum(counts.get(n, 0) for n in range(first, last + 1))
+    expected = figures(pdf, page)
+    assert embedded >= expected, (
+        f"{page}: {expected} figures in the notebook, {embedded} images on "
+        f"its pages {first}-{last} of the PDF"
+    )
