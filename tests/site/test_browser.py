@@ -565,3 +565,88 @@ def test_maths_typeset_from_a_file_without_a_server(chromium, html_root):
     assert counts[0] and counts[1] >= counts[0], (
         f"{page} from disk: {counts[0]} maths, {counts[1]} typeset"
     )
+
+
+# Every table cell's text against what is really behind it (the first opaque
+# background up the tree, with translucent ones composited over it), as the
+# WCAG contrast ratio; the worst cell of the page is returned.
+TABLE_CONTRAST = """() => {
+  const parse = (css) => {
+    const m = css.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
+  };
+  const over = (top, below) => ({
+    r: top.r * top.a + below.r * (1 - top.a),
+    g: top.g * top.a + below.g * (1 - top.a),
+    b: top.b * top.a + below.b * (1 - top.a), a: 1,
+  });
+  const behind = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; }
+    }
+    let colour = {r: 255, g: 255, b: 255, a: 1};
+    for (const layer of layers.reverse()) colour = over(layer, colour);
+    return colour;
+  };
+  const lum = (c) => {
+    const f = (v) => { v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+  };
+  const cells = Array.from(document.querySelectorAll(
+    "article table td, article table th")).filter(c => c.innerText.trim());
+  let worst = null;
+  for (const cell of cells) {
+    const bg = behind(cell);
+    const fg = over(parse(getComputedStyle(cell).color), bg);
+    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    if (!worst || ratio < worst.ratio) {
+      worst = {ratio, text: cell.innerText.trim().slice(0, 40),
+               fg: getComputedStyle(cell).color,
+               bg: `rgb(${bg.r}, ${bg.g}, ${bg.b})`};
+    }
+  }
+  return {cells: cells.length, worst,
+          theme: document.documentElement.dataset.theme};
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_table_text_is_readable_in_light_and_dark_mode(chromium, site, scheme):
+    """Tables (pandas DataFrames in the outputs, Markdown tables in the text):
+    every cell's text has a contrast of at least 4.5:1 (WCAG AA) against its
+    background, in the reader's light and dark mode alike."""
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900}, color_scheme=scheme
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    context.route(
+        "**/*",
+        lambda r: (
+            r.continue_() if r.request.url.startswith(site) else r.abort()
+        ),
+    )
+    results = {}
+    try:
+        tab = context.new_page()
+        for page in PAGES:
+            tab.goto(f"{site}{page}.html", wait_until="load")
+            found = tab.evaluate(TABLE_CONTRAST)
+            if found["cells"]:
+                results[page] = found
+    finally:
+        context.close()
+    assert results, "no table on any page: the test checks nothing"
+    themes = {found["theme"] for found in results.values()}
+    assert themes == {scheme}, f"pages in {themes} mode, not {scheme}"
+    poor = {
+        page: found["worst"]
+        for page, found in results.items()
+        if found["worst"]["ratio"] < 4.5
+    }
+    assert not poor, f"table text hard to read in {scheme} mode: {poor}"

@@ -1,9 +1,11 @@
 """The PDF of the whole book (``make pdf``): every chapter, with its figures.
 
 Reads the PDF with poppler's command-line tools (``make tex`` installs
-poppler-utils with TeX Live): its outline (bookmarks) must hold one chapter per
-page of _toc.yml, titled as the page, in toc order; each chapter's pages must
-embed at least as many images as its executed notebook has figures.
+poppler-utils with TeX Live). The root page of _toc.yml is the PDF's front
+matter (sphinx-jupyterbook-latex): the book's title and the page's sections
+before the first chapter. Every other page of _toc.yml is a chapter: an entry of
+the PDF's outline (bookmarks), titled as the page, in toc order. Each chapter's
+pages embed at least as many images as its executed notebook has figures.
 
 The PDF is REGBOOK_PDF if set (then it must exist), else
 ``_build/latex/book.pdf`` beside the checked HTML; without it the tests skip
@@ -18,9 +20,10 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from xml.etree import ElementTree
 
+import nbformat
 import pytest
-from bs4 import BeautifulSoup
 from conftest import HTML, ROOT, toc_pages
 
 PAGES = toc_pages()
@@ -34,7 +37,7 @@ def pdf() -> Path:
         if given:
             pytest.fail(f"REGBOOK_PDF={given}: no such file (make pdf)")
         pytest.skip(f"no PDF at {path}: make pdf (or make test-pdf)")
-    for tool in ("pdftohtml", "pdfimages", "pdfinfo"):
+    for tool in ("pdftohtml", "pdfimages", "pdfinfo", "pdftotext"):
         if not shutil.which(tool):
             pytest.fail(f"{tool} missing: make tex installs poppler-utils")
     return path
@@ -68,13 +71,21 @@ def outline(pdf: Path) -> list[tuple[str, int]]:
         text=True,
         check=True,
     ).stdout
-    doc = BeautifulSoup(xml, "html.parser")
-    top = doc.find("outline")
-    assert top, "the PDF has no outline (bookmarks)"
+    top = ElementTree.fromstring(xml).find("outline")
+    assert top is not None, "the PDF has no outline (bookmarks)"
     return [
-        (plain(item.get_text()), int(item["page"]))
-        for item in top.find_all("item", recursive=False)
+        (plain("".join(item.itertext())), int(item.get("page")))
+        for item in top.findall("item")
     ]
+
+
+def text(pdf: Path, first: int, last: int) -> str:
+    return subprocess.run(
+        ["pdftotext", "-f", str(first), "-l", str(last), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def pages(pdf: Path) -> int:
@@ -100,13 +111,17 @@ def images_per_page(pdf: Path) -> dict[int, int]:
 
 
 def figures(pdf: Path, page: str) -> int:
-    """Figures (PNG outputs) of a page's executed notebook, as the build that
-    made the PDF left it beside ``latex/``; 0 for a text page."""
-    executed = pdf.parent.parent / "jupyter_execute" / f"{page}.ipynb"
-    if not (ROOT / f"{page}.ipynb").exists():
-        return 0
-    assert executed.is_file(), f"no executed copy of {page} at {executed}"
-    cells = json.loads(executed.read_text())["cells"]
+    """Figures (PNG outputs) of a chapter's run in the execution cache of the
+    build that made the PDF (beside ``latex/``)."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(pdf.parent.parent / ".jupyter_cache")
+    source = nbformat.read(ROOT / f"{page}.ipynb", as_version=4)
+    try:
+        _, executed = cache.merge_match_into_notebook(source)
+    except KeyError:
+        pytest.fail(f"{page}: no run of this notebook in the cache")
+    cells = executed["cells"]
     return sum(
         "image/png" in out.get("data", {})
         for cell in cells
@@ -127,20 +142,38 @@ def chapters(pdf: Path) -> dict[str, tuple[int, int]]:
 
 def test_one_chapter_per_toc_entry_in_toc_order(pdf):
     found = [name for name, _ in outline(pdf)]
-    expected = [title(page) for page in PAGES]
+    expected = [title(page) for page in PAGES[1:]]
     missing = [t for t in expected if t not in found]
     assert not missing, f"chapters missing from the PDF: {missing}; {found}"
     order = [t for t in found if t in expected]
     assert order == expected, f"chapters out of toc order: {order}"
 
 
-@pytest.mark.parametrize("page", PAGES)
+def test_the_root_page_is_the_front_matter(pdf):
+    info = subprocess.run(
+        ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    assert f"Title: {title(PAGES[0])}" in " ".join(info.split())
+    first_chapter = outline(pdf)[0][1]
+    front = plain(text(pdf, 1, first_chapter - 1))
+    source = (ROOT / f"{PAGES[0]}.md").read_text()
+    sections = [plain(h) for h in re.findall(r"^## (.+)$", source, re.M)]
+    assert sections, f"{PAGES[0]} has no sections to look for"
+    missing = [h for h in sections if h not in front]
+    assert not missing, f"{PAGES[0]}: sections not in the front matter"
+
+
+CHAPTER_NOTEBOOKS = [p for p in PAGES[1:] if (ROOT / f"{p}.ipynb").exists()]
+
+
+@pytest.mark.parametrize("page", CHAPTER_NOTEBOOKS)
 def test_each_chapter_embeds_its_figures(pdf, page):
     spans = chapters(pdf)
     first, last = spans[title(page)]
     counts = images_per_page(pdf)
     embedded = sum(counts.get(n, 0) for n in range(first, last + 1))
     expected = figures(pdf, page)
+    assert expected, f"{page}: no figure in the executed notebook"
     assert embedded >= expected, (
         f"{page}: {expected} figures in the notebook, {embedded} images on "
         f"its pages {first}-{last} of the PDF"
