@@ -35,9 +35,12 @@ mutants listed for each module.
 
 Options: --modules NAME... (default: config.toml's default-modules), --jobs N,
 --python PATH (the interpreter that runs the tests, default .venv/bin/python),
---workdir DIR (default _build/mutation), --config PATH (default
-config.toml beside this script), --scores DIR and --output PATH (where the
-per-module results and the report go), --report-only (rewrite results.md from
+--workdir DIR (default _build/mutation), --config PATH (default config.toml
+beside this script), --scores DIR and --output PATH (where the per-module
+results and the report go), --cold (plain `python -m pytest` for each run, no
+warm server), --retest (run again only the mutants that survived the last run,
+when the module's source has not changed since: a quick check of new tests;
+the other counts carry over), --report-only (rewrite results.md from
 scores/ without running anything)."""
 
 from __future__ import annotations
@@ -264,7 +267,7 @@ def changed_lines(diff: str) -> tuple[str, str]:
             old.append(line[1:].strip())
         elif line.startswith("+"):
             new.append(line[1:].strip())
-    return "\n".join(old), "\n".join(new)
+    return "\n".join(old).strip(), "\n".join(new).strip()
 
 
 def run_module(module: str, args, config: dict, copies: list[Path]) -> dict:
@@ -310,6 +313,42 @@ def run_module(module: str, args, config: dict, copies: list[Path]) -> dict:
                     ),
                 )
         total = db.num_work_items
+        previous = (
+            retest_base(args, module, source_sha1) if args.retest else None
+        )
+        if previous is not None:
+            # Only the mutants that survived last time run again: tests were
+            # only added since, so a mutant killed then is killed now.
+            wanted = {
+                (r["operator"], r["line"], r["mutant"].strip())
+                for r in previous["survivors"]
+            }
+            kept = 0
+            for item in db.pending_work_items:
+                m = item.mutations[0]
+                if (
+                    op_name(m) in {w[0] for w in wanted}
+                    and (
+                        op_name(m),
+                        m.start_pos[0],
+                        mutated_line(m, source_path),
+                    )
+                    in wanted
+                ):
+                    kept += 1
+                    continue
+                db.set_result(
+                    item.job_id,
+                    WorkResult(
+                        worker_outcome=WorkerOutcome.SKIPPED,
+                        output="killed before",
+                    ),
+                )
+            if kept != len(previous["survivors"]):
+                raise RuntimeError(
+                    f"--retest: found {kept} of the "
+                    f"{len(previous['survivors'])} survivors of the last run"
+                )
 
     # 3. The unmutated tests must pass; their time sets the timeout.
     t = time.perf_counter()
@@ -371,6 +410,13 @@ def run_module(module: str, args, config: dict, copies: list[Path]) -> dict:
                     survived += 1
                     status = "survived"
                 survivors.append(mutant_record(m, result, status))
+    seconds = time.perf_counter() - started
+    retested = None
+    if previous is not None:
+        retested = len(previous["survivors"])
+        killed += previous["killed"]
+        timeouts += previous["timeouts"]
+        seconds += previous["seconds"]
     return {
         "module": module,
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
@@ -384,10 +430,52 @@ def run_module(module: str, args, config: dict, copies: list[Path]) -> dict:
         "errors": errors,
         "survived": survived,
         "baseline_seconds": round(baseline, 1),
-        "seconds": round(time.perf_counter() - started, 1),
+        "seconds": round(seconds, 1),
         "jobs": len(copies),
+        "retested": retested,
         "survivors": sorted(survivors, key=lambda r: (r["line"], r["mutant"])),
     }
+
+
+def op_name(m) -> str:
+    return m.operator_name.removeprefix("core/")
+
+
+def mutated_line(m, source_path: Path) -> str:
+    """The changed line(s) of mutant `m`, as mutant_record stores them."""
+    import difflib
+
+    import cosmic_ray.plugins
+    from cosmic_ray.mutating import mutate_code
+
+    code = source_path.read_text()
+    operator = cosmic_ray.plugins.get_operator(m.operator_name)(
+        **(m.operator_args or {})
+    )
+    mutated = mutate_code(code, operator, m.occurrence)
+    if mutated is None:
+        return ""
+    diff = "\n".join(
+        difflib.unified_diff(
+            code.splitlines(), mutated.splitlines(), lineterm=""
+        )
+    )
+    return changed_lines(diff)[1]
+
+
+def retest_base(args, module: str, source_sha1: str) -> dict | None:
+    """The last result of `module`, if its source is the same as now."""
+    path = args.scores / f"{module}.json"
+    if not path.exists():
+        raise RuntimeError(f"--retest: no earlier result in {path}")
+    previous = json.loads(path.read_text())
+    if previous["source_sha1"] != source_sha1:
+        raise RuntimeError(
+            f"--retest: {module}.py changed since the last run: run it in full"
+        )
+    if previous["errors"]:
+        raise RuntimeError("--retest: the last run had errors: run it in full")
+    return previous
 
 
 def classify(result: dict, equivalent: list[dict]) -> dict:
@@ -402,8 +490,8 @@ def classify(result: dict, equivalent: list[dict]) -> dict:
             for k, e in enumerate(mine)
             if record["status"] == "survived"
             and e["function"] == record["function"]
-            and e["original"].strip() == record["original"]
-            and e["mutant"].strip() == record["mutant"]
+            and e["original"].strip() == record["original"].strip()
+            and e["mutant"].strip() == record["mutant"].strip()
         ]
         if match:
             used[match[0]] += 1
@@ -481,6 +569,19 @@ def report(config: dict, scores_dir: Path) -> str:
             f"| {'yes' if current == s['source_sha1'] else 'no'} |"
         )
     total = sum(scores[m]["seconds"] for m in order)
+    retested = [
+        f"{m} ({scores[m]['retested']} survivors)"
+        for m in order
+        if scores[m].get("retested") is not None
+    ]
+    if retested:
+        lines += [
+            "",
+            "Completed with `--retest` (only the last run's survivors run "
+            "again, against added tests; the module's source unchanged): "
+            + ", ".join(retested)
+            + ". Their times add up both runs.",
+        ]
     lines += [
         "",
         f"Total time {total / 60:.1f} min. Each module ran on {date_of(scores)}"
@@ -558,6 +659,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--cold", action="store_true")
+    parser.add_argument("--retest", action="store_true")
     parser.add_argument("--config", type=Path, default=CONFIG)
     parser.add_argument("--scores", type=Path, default=SCORES)
     parser.add_argument("--output", type=Path, default=RESULTS)
