@@ -179,10 +179,16 @@ tex:
 # theme builds (launch buttons and the notebooks they open, repository, issues,
 # Thebe's Binder repository, footer, html.baseurl: book/_ext/linkcheck_buttons.py).
 # The notebooks come from the execution cache (the stand-in's run). Report in
-# _build/linkcheck/output.txt; the scheduled workflow links.yml runs it weekly.
+# _build/linkcheck/output.txt (Jupyter Book writes it into _build/html: moved
+# out of the site); the scheduled workflow links.yml runs it weekly.
 linkcheck: env
 	@export $(TEST_ENV); $(CACHE_GUARD)
-	$(TEST_ENV) $(BIN)/jupyter-book build . $(JB_FLAGS) --builder linkcheck
+	@mkdir -p _build/linkcheck; status=0; \
+	$(TEST_ENV) $(BIN)/jupyter-book build . $(JB_FLAGS) --builder linkcheck \
+	  || status=$$?; \
+	mv -f _build/html/output.txt _build/html/output.json _build/linkcheck/ \
+	  2>/dev/null; \
+	echo "make linkcheck: report in _build/linkcheck/output.txt"; exit $$status
 
 lab: env
 	$(BIN)/jupyter lab book
