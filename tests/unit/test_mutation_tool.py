@@ -166,3 +166,10 @@ def test_classify_counts_listed_survivors_as_equivalent_and_reports_stale():
     assert [r["line"] for r in out["surviving"]] == [2, 3]  # errors never are
     assert [e["original"] for e in out["stale"]] == ["c = 0"]
     assert out["score"] == 7 / 9
+
+
+def test_a_sampled_score_comes_with_its_interval():
+    result = {"ran": 100, "killed": 95, "sample": 0.3}
+    c = {"score": 0.95, "equivalent": []}
+    assert run.score_text(result, c) == "95.0% (89-98%, 30% sample)"
+    assert run.score_text({**result, "sample": 1.0}, c) == "95.0%"
