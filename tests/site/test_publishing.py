@@ -63,6 +63,7 @@ def test_canonical_address_and_link_preview(html_root, page):
     assert canonical and canonical["href"] == address, canonical
     assert meta(doc, "og:url") == address
     assert meta(doc, "og:title"), f"{page}: no og:title"
+    assert meta(doc, "og:site_name") == CONFIG["title"]
     description = meta(doc, "description")
     assert len(description.split()) >= 8, (
         f"{page}: description too short for a search result: {description!r}"
