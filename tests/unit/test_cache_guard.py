@@ -40,11 +40,12 @@ def test_the_stand_in_is_recognised_in_what_load_imdb_prints(capsys):
 
 def test_imdb_is_recognised_in_what_load_imdb_prints(capsys, monkeypatch):
     def tiny_imdb(num_words):  # stands in for reading imdb.npz
-        x = data.multi_hot([[1, 5, 7]] * 200, num_words)
+        index = np.tile(np.array([5, 7], dtype=np.int32), 200)
+        lengths = np.full(200, 2)
         y = np.zeros(200, dtype=np.int64)
-        return (x, y), (x, y)
+        return (index, lengths, y), (index, lengths, y)
 
-    monkeypatch.setattr(data, "_imdb_matrices", tiny_imdb)
+    monkeypatch.setattr(data, "_imdb_flat", tiny_imdb)
     out = load_quietly(capsys, source="imdb")
     assert data_source.sources_in_text(out) == {"imdb"}, out
 
@@ -53,7 +54,7 @@ def test_auto_falls_back_as_load_imdb_does(capsys, monkeypatch):
     def offline(num_words):
         raise OSError("no network")
 
-    monkeypatch.setattr(data, "_imdb_matrices", offline)
+    monkeypatch.setattr(data, "_imdb_flat", offline)
     out = load_quietly(capsys, source="auto")
     assert data_source.sources_in_text(out) == {"synthetic"}, out
 
