@@ -40,10 +40,9 @@ def test_the_stand_in_is_recognised_in_what_load_imdb_prints(capsys):
 
 def test_imdb_is_recognised_in_what_load_imdb_prints(capsys, monkeypatch):
     def tiny_imdb(num_words):  # stands in for reading imdb.npz
-        index = np.tile(np.array([5, 7], dtype=np.int32), 200)
-        lengths = np.full(200, 2)
-        y = np.zeros(200, dtype=np.int64)
-        return (index, lengths, y), (index, lengths, y)
+        reviews = [[5, 7, 9]] * 400
+        split = data._as_flat(reviews, np.arange(400) % 2)
+        return split, split
 
     monkeypatch.setattr(data, "_imdb_flat", tiny_imdb)
     out = load_quietly(capsys, source="imdb")
