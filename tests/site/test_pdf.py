@@ -7,10 +7,9 @@ before the first chapter. Every other page of _toc.yml is a chapter: an entry of
 the PDF's outline (bookmarks), titled as the page, in toc order. Each chapter's
 pages embed at least as many images as its executed notebook has figures.
 
-The PDF is REGBOOK_PDF if set (then it must exist), else
-``_build/latex/book.pdf`` beside the checked HTML; without it the tests skip
-(``make test`` does not build the PDF; ``make test-pdf`` does, then runs
-these)."""
+The PDF is the one REGBOOK_PDF names (it must exist): ``make test-pdf`` builds
+it and sets REGBOOK_PDF=_build/latex/book.pdf. Without REGBOOK_PDF the tests
+skip, so a PDF left over from an older build never fails ``make test``."""
 
 from __future__ import annotations
 
@@ -24,7 +23,7 @@ from xml.etree import ElementTree
 
 import nbformat
 import pytest
-from conftest import HTML, ROOT, toc_pages
+from conftest import ROOT, toc_pages
 
 PAGES = toc_pages()
 
@@ -32,11 +31,13 @@ PAGES = toc_pages()
 @pytest.fixture(scope="module")
 def pdf() -> Path:
     given = os.environ.get("REGBOOK_PDF")
-    path = Path(given) if given else HTML.parent / "latex" / "book.pdf"
+    if not given:
+        pytest.skip(
+            "no REGBOOK_PDF: make test-pdf builds the PDF and checks it"
+        )
+    path = Path(given)
     if not path.is_file():
-        if given:
-            pytest.fail(f"REGBOOK_PDF={given}: no such file (make pdf)")
-        pytest.skip(f"no PDF at {path}: make pdf (or make test-pdf)")
+        pytest.fail(f"REGBOOK_PDF={given}: no such file (make pdf)")
     for tool in ("pdftohtml", "pdfimages", "pdfinfo", "pdftotext"):
         if not shutil.which(tool):
             pytest.fail(f"{tool} missing: make tex installs poppler-utils")

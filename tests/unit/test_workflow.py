@@ -212,6 +212,13 @@ def test_pdf_target_uses_the_latex_builder_the_cache_and_tex_live():
     names = packages.group(1).replace("\\", " ").split()
     for needed in ("texlive-xetex", "latexmk", "poppler-utils"):
         assert needed in names, f"make tex must install {needed}"
+    # make test-pdf builds the PDF and checks that PDF (the checks skip
+    # without REGBOOK_PDF).
+    test_pdf = recipe("test-pdf")
+    assert re.search(r"\$\(MAKE\) .*\bpdf$", test_pdf.split("\n")[0])
+    assert "REGBOOK_PDF=$(PDF)" in test_pdf and "tests/site/test_pdf.py" in (
+        test_pdf
+    )
 
 
 def test_index_links_the_published_pdf():
