@@ -163,7 +163,7 @@ def test_script(
         "#!/usr/bin/env bash",
         "# Written by benchmarks/mutation/run.py: one mutant's test run.",
         "set -e",
-        'export PYTHONPATH="$PWD/code" PYTHONDONTWRITEBYTECODE=1',
+        f'export PYTHONPATH="$PWD/code:{HERE}" PYTHONDONTWRITEBYTECODE=1',
         "export REGBOOK_DATA=synthetic REGBOOK_CONDITION=default",
         "export TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0 MPLBACKEND=Agg",
     ]
