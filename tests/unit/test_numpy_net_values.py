@@ -506,3 +506,41 @@ def test_training_and_logistic_fits_run_on_one_blas_thread(monkeypatch):
         fit_logistic(x, y, steps=2, step_rule="barzilai-borwein")
         assert blas_threads() == {2}  # and back to what it was
     assert len(seen) >= 4 and all(s == {1} for s in seen), seen
+
+
+# --- signatures and shape checks ----------------------------------------------
+
+
+def test_keyword_only_arguments_stay_keyword_only():
+    net = Network(sizes=[3, 1])  # sizes may be named
+    assert net.sizes == [3, 1]
+    x, y = np.eye(4, 3), np.array([0, 1, 0, 1])
+    with pytest.raises(TypeError):
+        Network([3, 1], "sigmoid")
+    with pytest.raises(TypeError):
+        net.fit(x, y, 2)
+    assert len(net.fit(x=x, y=y, epochs=1)["loss"]) == 1
+    with pytest.raises(TypeError):
+        fit_logistic(x, y, 0.1)
+    weights, _ = fit_logistic(x=x, y=y, steps=1)
+    assert weights.shape == (3, 1)
+
+
+@pytest.mark.parametrize(
+    "y", [np.zeros((4, 0)), np.int64(1), np.zeros((4, 2)), np.zeros(5)]
+)
+def test_labels_of_the_wrong_shape_are_refused(y):
+    net = Network([2, 1])
+    with pytest.raises(
+        ValueError, match=r"y must have shape \(4,\) or \(4, 1\)"
+    ):
+        net.data_loss(np.zeros((4, 2)), y)
+
+
+def test_wide_inputs_are_checked_by_value():
+    # 300 inputs: the width is compared by value (large ints are distinct
+    # objects), and a wrong width is named.
+    net = Network([300, 1])
+    assert net.predict(np.zeros((2, 300))).tolist() == [0, 0]
+    with pytest.raises(ValueError, match=r"shape \(n_examples, 300\), got"):
+        net.predict(np.zeros((2, 299)))
