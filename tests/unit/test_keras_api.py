@@ -20,8 +20,16 @@ keras = pytest.importorskip("keras")
 from keras import layers, ops, regularizers  # noqa: E402
 
 from regbook import conventions, penalties  # noqa: E402
+from regbook.notebook import parse_version  # noqa: E402
 
 F32 = dict(rtol=1e-5, atol=1e-6)  # float32 tolerance
+KERAS = parse_version(keras.__version__)
+#: Activity penalties are divided by the batch size from Keras 3.14 on
+#: (keras-team/keras#22018); before, they were summed over the batch.
+DIVIDES_BY_BATCH = KERAS >= (3, 14)
+#: A plain function as a regularizer is accepted from Keras 3.15 on; before, a
+#: variable refused anything but a Regularizer instance.
+ACCEPTS_FUNCTIONS = KERAS >= (3, 15)
 
 # Keras' saving code trips a NumPy 2 deprecation inside TensorFlow; not ours to
 # fix.
@@ -288,9 +296,9 @@ def test_setting_a_regularizer_after_build_needs_the_variable_and_a_recompile():
 # --- activity regularization --------------------------------------------------
 
 
-def test_activity_penalty_is_divided_by_batch_size():
+def test_activity_penalty_is_divided_by_batch_size_from_keras_3_14():
     """Keras' own docstring example: 0.25 (kernel) + 5.0 (activity, 25.0 / batch
-    5)."""
+    5); 25.25 before Keras 3.14."""
     layer = layers.Dense(
         5,
         kernel_initializer="ones",
@@ -298,9 +306,11 @@ def test_activity_penalty_is_divided_by_batch_size():
         activity_regularizer=regularizers.L2(0.01),
     )
     out = layer(ops.ones((5, 5)) * 2.0)
-    assert _value(ops.sum(layer.losses)) == pytest.approx(5.25, rel=1e-6)
+    total = 5.25 if DIVIDES_BY_BATCH else 25.25
+    assert _value(ops.sum(layer.losses)) == pytest.approx(total, rel=1e-6)
+    per_example = conventions.activity_penalty(out, l2=0.01)
     assert _value(layer.losses[0]) == pytest.approx(
-        conventions.activity_penalty(out, l2=0.01)
+        per_example * (1 if DIVIDES_BY_BATCH else 5)
     )
 
 
@@ -313,15 +323,16 @@ def test_activity_penalty_does_not_grow_with_the_batch(batch):
     rows = rng.normal(size=(1, 4)).astype("float32")
     outputs = layer(np.repeat(rows, batch, axis=0))
     assert len(layer.losses) == 1
+    growth = 1 if DIVIDES_BY_BATCH else batch  # summed before Keras 3.14
     np.testing.assert_allclose(
         _value(layer.losses[0]),
-        conventions.activity_penalty(outputs, l1=0.1, l2=0.2),
+        growth * conventions.activity_penalty(outputs, l1=0.1, l2=0.2),
         **F32,
     )
     single = conventions.activity_penalty(
         ops.convert_to_numpy(outputs)[:1], l1=0.1, l2=0.2
     )
-    np.testing.assert_allclose(_value(layer.losses[0]), single, **F32)
+    np.testing.assert_allclose(_value(layer.losses[0]), growth * single, **F32)
 
 
 def test_activity_penalty_sees_the_output_after_the_activation():
@@ -339,10 +350,12 @@ def test_activity_penalty_sees_the_output_after_the_activation():
 def test_activity_regularization_layer_and_fresh_losses_per_call():
     layer = layers.ActivityRegularization(l1=0.5)
     layer(np.ones((4, 3), dtype="float32"))
-    assert _value(layer.losses[0]) == pytest.approx(0.5 * 3)  # 0.5 * 12 / 4
+    per_batch = 1 if DIVIDES_BY_BATCH else 4
+    assert _value(layer.losses[0]) == pytest.approx(0.5 * 3 * per_batch)
     layer(np.ones((2, 3), dtype="float32") * 2)
+    per_batch = 1 if DIVIDES_BY_BATCH else 2
     assert len(layer.losses) == 1 and _value(layer.losses[0]) == pytest.approx(
-        0.5 * 6
+        0.5 * 6 * per_batch
     )
 
 
@@ -584,17 +597,28 @@ def test_registered_custom_regularizer_round_trips_in_safe_mode(tmp_path):
     assert _value(ops.sum(loaded.losses)) == _value(ops.sum(model.losses))
 
 
+def lambda_model():
+    return keras.Sequential(
+        [
+            keras.Input(shape=(3,)),
+            layers.Dense(
+                2, kernel_regularizer=lambda w: 0.1 * ops.sum(ops.square(w))
+            ),
+        ]
+    )
+
+
+@pytest.mark.skipif(ACCEPTS_FUNCTIONS, reason="Keras 3.15 accepts functions")
+def test_a_function_as_regularizer_is_rejected_at_build_before_keras_3_15():
+    with pytest.raises(ValueError, match="Invalid value for attribute"):
+        lambda_model()
+
+
+@pytest.mark.skipif(not ACCEPTS_FUNCTIONS, reason="rejected before Keras 3.15")
 def test_lambda_regularizer_saves_with_a_warning_but_cannot_be_loaded(tmp_path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model = keras.Sequential(
-            [
-                keras.Input(shape=(3,)),
-                layers.Dense(
-                    2, kernel_regularizer=lambda w: 0.1 * ops.sum(ops.square(w))
-                ),
-            ]
-        )
+        model = lambda_model()
         model.save(tmp_path / "lambda.keras")
     assert any(
         "lambda" in str(w.message) and "safe_mode" in str(w.message)

@@ -282,7 +282,8 @@ def test_a_missing_keras_is_named_in_one_sentence(monkeypatch):
 
 
 def test_a_missing_backend_package_is_named_in_one_sentence(monkeypatch):
-    monkeypatch.delitem(sys.modules, "jax", raising=False)
+    for module in ("jax", "tensorflow"):  # as if they were not imported yet
+        monkeypatch.delitem(sys.modules, module, raising=False)
     monkeypatch.setattr(importlib.util, "find_spec", lambda _: None)
     with pytest.raises(ModuleNotFoundError) as info:
         notebook._check_backend_package("jax", "KERAS_BACKEND")

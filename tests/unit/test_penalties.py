@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from regbook import penalties as P
+from regbook.notebook import parse_version
 
 RNG = np.random.default_rng(0)
 SHAPES = [(5,), (3, 4), (2, 3, 4)]
@@ -301,6 +302,13 @@ def test_values_and_gradients_agree_with_keras(keras, case, shape, dtype):
         .astype(dtype)
     )
     w.flat[0] = 0.0  # the kink of |w|: the backends' conventions differ there
+    if (
+        dtype == np.float64
+        and name.startswith("L1(")
+        and keras.config.backend() == "tensorflow"
+        and parse_version(keras.__version__) < (3, 14)
+    ):
+        pytest.xfail("before 3.14, L1 multiplies float64 weights by float32")
     with float64_scope(keras, dtype):
         keras_value, keras_grad = keras_value_and_grad(
             keras, make(keras.regularizers), w
