@@ -501,6 +501,11 @@ def retest_base(args, module: str, source_sha1: str) -> dict | None:
         )
     if previous["errors"]:
         raise RuntimeError("--retest: the last run had errors: run it in full")
+    if previous.get("sample", 1.0) != args.sample:
+        raise RuntimeError(
+            f"--retest: the last run used --sample {previous.get('sample')}: "
+            "pass the same"
+        )
     return previous
 
 
