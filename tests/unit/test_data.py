@@ -3,6 +3,7 @@ splits."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import subprocess
@@ -288,6 +289,236 @@ def test_synthetic_source_never_downloads(monkeypatch, small_pools):
     assert load_imdb_sequences(100, source="synthetic")[2] == "synthetic"
 
 
+# ---------------------------------------------------------------- the stand-in
+
+
+def test_stand_in_is_deterministic_and_seeded():
+    a = synthetic_imdb(200, n_train=300, n_test=100, seed=7)
+    b = synthetic_imdb(200, n_train=300, n_test=100, seed=7)
+    c = synthetic_imdb(200, n_train=300, n_test=100, seed=8)
+    assert list(a[0][0]) == list(b[0][0])
+    assert [list(r) for r in a[1][0]] == [list(r) for r in b[1][0]]
+    np.testing.assert_array_equal(a[0][1], b[0][1])
+    assert list(a[0][0]) != list(c[0][0])
+    # The default seed is 2011.
+    d = synthetic_imdb(200, n_train=50, n_test=0)
+    e = synthetic_imdb(200, n_train=50, n_test=0, seed=2011)
+    assert [list(r) for r in d[0][0]] == [list(r) for r in e[0][0]]
+    assert data.STAND_IN_SEED == 2011
+
+
+def test_stand_in_settings_are_pinned():
+    """The calibrated settings (see the calibration table) and the hard ones."""
+    calibrated = data._StandIn(
+        clarity=(6.0, 2.0),
+        lean_sd=0.2,
+        tail_lean_sd=0.63,
+        strong_lean=0.8,
+        strong_count=300,
+        strong_ranks=(15, 1500),
+        lengths=(5.25, 0.65),
+    )
+    hard = data._StandIn(
+        clarity=(5.0, 2.0),
+        lean_sd=0.2,
+        tail_lean_sd=0.55,
+        strong_lean=0.7,
+        strong_count=300,
+        strong_ranks=(15, 1500),
+        lengths=(5.25, 0.65),
+    )
+    assert calibrated == data._CALIBRATED
+    assert hard == data._HARD
+    assert data.TAIL_INDEX == 1000
+
+
+def stand_in_digest(hard):
+    """A fingerprint of a small stand-in: every word index, length and label."""
+    train, test = data._synthetic_flat(
+        1000, n_train=2000, n_test=500, seed=2011, hard=hard
+    )
+    digest = hashlib.sha256()
+    for array in (*train, *test):
+        digest.update(np.ascontiguousarray(array, dtype=np.int64).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def test_stand_in_is_the_calibrated_one():
+    """The calibration table in regbook.data's docstring was measured on exactly
+    these reviews. If this fails, the stand-in changed (its code, or NumPy's
+    random streams): run benchmarks/calibrate_standin.py, update the table
+    and, once it still meets its targets, these fingerprints."""
+    assert stand_in_digest(hard=False) == "c880c3a49c9be564"
+    assert stand_in_digest(hard=True) == "ecfcfb9f471e5bf6"
+
+
+def test_tail_words_start_at_index_1000():
+    """Words from index 1000 on (beyond the book's vocabulary) take the tail's
+    spread, the ones before it the head's."""
+    settings = data._StandIn(
+        clarity=(6.0, 2.0),
+        lean_sd=0.0,
+        tail_lean_sd=1.0,
+        strong_lean=0.8,
+        strong_count=0,
+        strong_ranks=(15, 1500),
+        lengths=(5.25, 0.65),
+    )
+    _, lean, strong = data._word_leans(np.random.default_rng(1), settings)
+    assert strong.size == 0
+    first_tail = 1000 - data.FIRST_WORD
+    np.testing.assert_array_equal(lean[:first_tail], 0.0)
+    assert np.all(lean[first_tail:] != 0.0)
+
+
+def test_word_leans_by_value():
+    zipf, lean, strong = data._word_leans(
+        np.random.default_rng(0), data._CALIBRATED
+    )
+    assert zipf.size == lean.size == data.IMDB_MAX_INDEX - data.FIRST_WORD + 1
+    assert zipf[0] == pytest.approx(3.7**-1.07)
+    assert zipf[996] == pytest.approx(999.7**-1.07)
+    assert len(np.unique(strong)) == 300
+    assert strong.min() >= 15 and strong.max() < 1500
+    np.testing.assert_array_equal(lean[strong[:150]], 0.8)
+    np.testing.assert_array_equal(lean[strong[150:]], -0.8)
+    others = np.setdiff1d(np.arange(lean.size), strong)
+    head = others[others + data.FIRST_WORD < 1000]
+    tail = others[others + data.FIRST_WORD >= 1000]
+    assert head.size == 996 - 300 + np.sum(strong + data.FIRST_WORD >= 1000)
+    assert lean[head].std() == pytest.approx(0.2, abs=0.02)
+    assert lean[tail].std() == pytest.approx(0.63, abs=0.01)
+    assert abs(lean[tail].mean()) < 0.01
+
+
+def word_counts(index, lengths, labels, num_words):
+    """How often each word occurs in positive and in negative reviews."""
+    label_of_word = np.repeat(labels, lengths)
+    return (
+        np.bincount(index[label_of_word == 1], minlength=num_words),
+        np.bincount(index[label_of_word == 0], minlength=num_words),
+    )
+
+
+def test_strongly_polarised_words_lean_the_way_they_should():
+    """Each strong word is more common on its own side, by the factor the
+    generator's mixture implies (clarity Beta(6, 2), lean +-0.8)."""
+    num_words = 1500
+    (index, lengths, labels), _ = data._synthetic_flat(
+        num_words, n_train=6000, n_test=0, seed=2011
+    )
+    _, _, strong = data._word_leans(
+        np.random.default_rng(2011), data._CALIBRATED
+    )
+    pos, neg = word_counts(index, lengths, labels, num_words)
+    words = strong + data.FIRST_WORD
+    visible = words < num_words
+    positive = words[:150][visible[:150]]
+    negative = words[150:][visible[150:]]
+    assert positive.size > 100 and negative.size > 100
+    assert np.all(pos[positive] > neg[positive])
+    assert np.all(neg[negative] > pos[negative])
+    # Expected ratio: a positive review draws from the positive side with
+    # probability E[clarity] = 3/4, where a strong word is e^(2 * 0.8) times as
+    # likely as on the negative side (the two sides' normalisers are close).
+    odds = np.exp(2 * 0.8)
+    expected = np.log((0.75 * odds + 0.25) / (0.25 * odds + 0.75))
+    log_ratio = np.log(pos[positive] / neg[positive]).mean()
+    assert log_ratio == pytest.approx(expected, abs=0.08)
+    assert np.log(neg[negative] / pos[negative]).mean() == pytest.approx(
+        expected, abs=0.08
+    )
+
+
+def test_draw_equals_a_binary_search():
+    """The guide-table sampler returns exactly np.searchsorted's bins."""
+    rng = np.random.default_rng(5)
+    for width in (1, 3, 50, 4000):
+        cdfs = []
+        for _ in range(2):
+            p = rng.pareto(1.0, width) + 1e-9
+            c = np.cumsum(p).astype(np.float32)
+            cdfs.append(c / c[-1])
+        u = rng.random(20_000, dtype=np.float32)
+        u[:3] = [0.0, np.float32(1) - np.float32(2**-24), cdfs[0][0] / 2]
+        u[3:5] = cdfs[0][:2] if width > 2 else 0.5  # exactly on a step
+        positive = rng.random(u.size) < 0.5
+        expected = np.where(
+            positive,
+            np.searchsorted(cdfs[1], u),
+            np.searchsorted(cdfs[0], u),
+        )
+        np.testing.assert_array_equal(data._draw(cdfs, positive, u), expected)
+
+
+def bag_of_words_accuracy(x, y, n_fit):
+    """Held-out accuracy of Bernoulli naive Bayes on multi-hot rows: how much
+    the words say about the label (a cheap proxy for a network's accuracy)."""
+    fit, rest = slice(0, n_fit), slice(n_fit, None)
+    p1 = (x[fit][y[fit] == 1].sum(0) + 1) / ((y[fit] == 1).sum() + 2)
+    p0 = (x[fit][y[fit] == 0].sum(0) + 1) / ((y[fit] == 0).sum() + 2)
+    w = (np.log(p1 / p0) - np.log((1 - p1) / (1 - p0))).astype(np.float32)
+    score = np.concatenate(
+        [x[i : i + 2000].astype(np.float32) @ w for i in range(0, len(x), 2000)]
+    )
+    threshold = np.median(score[fit])
+    return float(np.mean((score[rest] > threshold) == (y[rest] == 1)))
+
+
+def stand_in_rows(num_words, n, *, hard=False, seed=2011):
+    (index, lengths, labels), _ = data._synthetic_flat(
+        num_words, n_train=n, n_test=0, seed=seed, hard=hard
+    )
+    rows = data._rows((index, lengths, labels), np.arange(n), num_words)
+    return rows, labels
+
+
+@pytest.fixture(scope="module")
+def word_evidence():
+    """Bag-of-words accuracies: 1,000 and 10,000 words, default and hard."""
+    x, y = stand_in_rows(10_000, 12_000)
+    hard_x, hard_y = stand_in_rows(1000, 12_000, hard=True)
+    return {
+        "1k": bag_of_words_accuracy(x[:, :1000], y, 8000),
+        "10k": bag_of_words_accuracy(x, y, 8000),
+        "hard": bag_of_words_accuracy(hard_x, hard_y, 8000),
+    }
+
+
+def test_stand_in_labels_are_learnable_from_words(word_evidence):
+    """As on IMDB: about 85% from 1,000 words, a few points more from 10,000."""
+    assert 0.83 < word_evidence["1k"] < 0.89
+    assert 0.02 < word_evidence["10k"] - word_evidence["1k"] < 0.08
+
+
+def test_hard_stand_in_is_harder_but_learnable(word_evidence):
+    """Before any label is flipped, the hard stand-in's words say less."""
+    assert word_evidence["hard"] < word_evidence["1k"] - 0.05
+    assert word_evidence["hard"] > 0.7
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"n_train": -1}, ValueError),
+        ({"n_test": -3}, ValueError),
+        ({"n_train": 1.0}, TypeError),
+        ({"n_test": 2.0}, TypeError),
+        ({"n_test": True}, TypeError),
+        ({"num_words": 0}, ValueError),
+    ],
+)
+def test_stand_in_rejects_bad_arguments(kwargs, error):
+    name = next(iter(kwargs))
+    with pytest.raises(error, match=rf"^{name} must be"):
+        synthetic_imdb(**kwargs)
+
+
+def test_stand_in_accepts_empty_parts():
+    (x, y), (xt, _) = synthetic_imdb(100, n_train=0, n_test=3)
+    assert len(x) == len(y) == 0 and len(xt) == 3
+
+
 # ------------------------------------------------------------ data conditions
 
 N_POOL, N_TEST = 6000, 3000
@@ -486,6 +717,17 @@ def test_hard_flips_a_tenth_of_every_part_and_weakens_the_words(small_pools):
     flipped_pool = (d.y_train[:, 0] != y).sum() + (d.y_val[:, 0] != yv).sum()
     assert flipped_pool == N_POOL // 10
     assert (d.y_test[:, 0] != yt).sum() == N_TEST // 10
+    # Which ones: those the seeded generator of each part picks.
+    (_, y_pool), (_, y_test) = synthetic_imdb(
+        1000, n_train=N_POOL, n_test=N_TEST, hard=True
+    )
+    order = np.random.default_rng(0).permutation(N_POOL)
+    flipped = data._flip(y_pool, 0.1, (1729, 0))[order]
+    np.testing.assert_array_equal(d.y_val[:, 0], flipped[:1200])
+    np.testing.assert_array_equal(d.y_train[:, 0], flipped[1200:])
+    np.testing.assert_array_equal(
+        d.y_test[:, 0], data._flip(y_test, 0.1, (1729, 1))
+    )
     # The flips belong to the reviews, not to the split.
     other = load_imdb(source="synthetic", condition="hard", seed=1)
     pool = {
@@ -566,197 +808,6 @@ def test_sequences_under_conditions(monkeypatch):
     assert as_lists(xh) == as_lists(x_hard)
     assert (yh != y_hard).sum() == n_pool // 10
     assert (yth != yt_hard).sum() == n_test // 10
-
-
-# ---------------------------------------------------------------- the stand-in
-
-
-def test_stand_in_is_deterministic_and_seeded():
-    a = synthetic_imdb(200, n_train=300, n_test=100, seed=7)
-    b = synthetic_imdb(200, n_train=300, n_test=100, seed=7)
-    c = synthetic_imdb(200, n_train=300, n_test=100, seed=8)
-    assert list(a[0][0]) == list(b[0][0])
-    assert [list(r) for r in a[1][0]] == [list(r) for r in b[1][0]]
-    np.testing.assert_array_equal(a[0][1], b[0][1])
-    assert list(a[0][0]) != list(c[0][0])
-    # The default seed is 2011.
-    d = synthetic_imdb(200, n_train=50, n_test=0)
-    e = synthetic_imdb(200, n_train=50, n_test=0, seed=2011)
-    assert [list(r) for r in d[0][0]] == [list(r) for r in e[0][0]]
-    assert data.STAND_IN_SEED == 2011
-
-
-def test_stand_in_settings_are_pinned():
-    """The calibrated settings (see the calibration table) and the hard ones."""
-    calibrated = data._StandIn(
-        clarity=(6.0, 2.0),
-        lean_sd=0.2,
-        tail_lean_sd=0.63,
-        strong_lean=0.8,
-        strong_count=300,
-        strong_ranks=(15, 1500),
-        lengths=(5.25, 0.65),
-    )
-    hard = data._StandIn(
-        clarity=(5.0, 2.0),
-        lean_sd=0.2,
-        tail_lean_sd=0.55,
-        strong_lean=0.7,
-        strong_count=300,
-        strong_ranks=(15, 1500),
-        lengths=(5.25, 0.65),
-    )
-    assert calibrated == data._CALIBRATED
-    assert hard == data._HARD
-    assert data.TAIL_INDEX == 1000
-
-
-def test_word_leans_by_value():
-    zipf, lean, strong = data._word_leans(
-        np.random.default_rng(0), data._CALIBRATED
-    )
-    assert zipf.size == lean.size == data.IMDB_MAX_INDEX - data.FIRST_WORD + 1
-    assert zipf[0] == pytest.approx(3.7**-1.07)
-    assert zipf[996] == pytest.approx(999.7**-1.07)
-    assert len(np.unique(strong)) == 300
-    assert strong.min() >= 15 and strong.max() < 1500
-    np.testing.assert_array_equal(lean[strong[:150]], 0.8)
-    np.testing.assert_array_equal(lean[strong[150:]], -0.8)
-    others = np.setdiff1d(np.arange(lean.size), strong)
-    head = others[others + data.FIRST_WORD < 1000]
-    tail = others[others + data.FIRST_WORD >= 1000]
-    assert head.size == 996 - 300 + np.sum(strong + data.FIRST_WORD >= 1000)
-    assert lean[head].std() == pytest.approx(0.2, abs=0.02)
-    assert lean[tail].std() == pytest.approx(0.63, abs=0.01)
-    assert abs(lean[tail].mean()) < 0.01
-
-
-def word_counts(index, lengths, labels, num_words):
-    """How often each word occurs in positive and in negative reviews."""
-    label_of_word = np.repeat(labels, lengths)
-    return (
-        np.bincount(index[label_of_word == 1], minlength=num_words),
-        np.bincount(index[label_of_word == 0], minlength=num_words),
-    )
-
-
-def test_strongly_polarised_words_lean_the_way_they_should():
-    """Each strong word is more common on its own side, by the factor the
-    generator's mixture implies (clarity Beta(6, 2), lean +-0.8)."""
-    num_words = 1500
-    (index, lengths, labels), _ = data._synthetic_flat(
-        num_words, n_train=6000, n_test=0, seed=2011
-    )
-    _, _, strong = data._word_leans(
-        np.random.default_rng(2011), data._CALIBRATED
-    )
-    pos, neg = word_counts(index, lengths, labels, num_words)
-    words = strong + data.FIRST_WORD
-    visible = words < num_words
-    positive = words[:150][visible[:150]]
-    negative = words[150:][visible[150:]]
-    assert positive.size > 100 and negative.size > 100
-    assert np.all(pos[positive] > neg[positive])
-    assert np.all(neg[negative] > pos[negative])
-    # Expected ratio: a positive review draws from the positive side with
-    # probability E[clarity] = 3/4, where a strong word is e^(2 * 0.8) times as
-    # likely as on the negative side (the two sides' normalisers are close).
-    odds = np.exp(2 * 0.8)
-    expected = np.log((0.75 * odds + 0.25) / (0.25 * odds + 0.75))
-    log_ratio = np.log(pos[positive] / neg[positive]).mean()
-    assert log_ratio == pytest.approx(expected, abs=0.08)
-    assert np.log(neg[negative] / pos[negative]).mean() == pytest.approx(
-        expected, abs=0.08
-    )
-
-
-def test_draw_equals_a_binary_search():
-    """The guide-table sampler returns exactly np.searchsorted's bins."""
-    rng = np.random.default_rng(5)
-    for width in (1, 3, 50, 4000):
-        cdfs = []
-        for _ in range(2):
-            p = rng.pareto(1.0, width) + 1e-9
-            c = np.cumsum(p).astype(np.float32)
-            cdfs.append(c / c[-1])
-        u = rng.random(20_000, dtype=np.float32)
-        u[:3] = [0.0, np.float32(1) - np.float32(2**-24), cdfs[0][0] / 2]
-        u[3:5] = cdfs[0][:2] if width > 2 else 0.5  # exactly on a step
-        positive = rng.random(u.size) < 0.5
-        expected = np.where(
-            positive,
-            np.searchsorted(cdfs[1], u),
-            np.searchsorted(cdfs[0], u),
-        )
-        np.testing.assert_array_equal(data._draw(cdfs, positive, u), expected)
-
-
-def bag_of_words_accuracy(x, y, n_fit):
-    """Held-out accuracy of Bernoulli naive Bayes on multi-hot rows: how much
-    the words say about the label (a cheap proxy for a network's accuracy)."""
-    fit, rest = slice(0, n_fit), slice(n_fit, None)
-    p1 = (x[fit][y[fit] == 1].sum(0) + 1) / ((y[fit] == 1).sum() + 2)
-    p0 = (x[fit][y[fit] == 0].sum(0) + 1) / ((y[fit] == 0).sum() + 2)
-    w = (np.log(p1 / p0) - np.log((1 - p1) / (1 - p0))).astype(np.float32)
-    score = np.concatenate(
-        [x[i : i + 2000].astype(np.float32) @ w for i in range(0, len(x), 2000)]
-    )
-    threshold = np.median(score[fit])
-    return float(np.mean((score[rest] > threshold) == (y[rest] == 1)))
-
-
-def stand_in_rows(num_words, n, *, hard=False, seed=2011):
-    (index, lengths, labels), _ = data._synthetic_flat(
-        num_words, n_train=n, n_test=0, seed=seed, hard=hard
-    )
-    rows = data._rows((index, lengths, labels), np.arange(n), num_words)
-    return rows, labels
-
-
-@pytest.fixture(scope="module")
-def word_evidence():
-    """Bag-of-words accuracies: 1,000 and 10,000 words, default and hard."""
-    x, y = stand_in_rows(10_000, 12_000)
-    hard_x, hard_y = stand_in_rows(1000, 12_000, hard=True)
-    return {
-        "1k": bag_of_words_accuracy(x[:, :1000], y, 8000),
-        "10k": bag_of_words_accuracy(x, y, 8000),
-        "hard": bag_of_words_accuracy(hard_x, hard_y, 8000),
-    }
-
-
-def test_stand_in_labels_are_learnable_from_words(word_evidence):
-    """As on IMDB: about 85% from 1,000 words, a few points more from 10,000."""
-    assert 0.83 < word_evidence["1k"] < 0.89
-    assert 0.02 < word_evidence["10k"] - word_evidence["1k"] < 0.08
-
-
-def test_hard_stand_in_is_harder_but_learnable(word_evidence):
-    """Before any label is flipped, the hard stand-in's words say less."""
-    assert word_evidence["hard"] < word_evidence["1k"] - 0.05
-    assert word_evidence["hard"] > 0.7
-
-
-@pytest.mark.parametrize(
-    "kwargs, error",
-    [
-        ({"n_train": -1}, ValueError),
-        ({"n_test": -3}, ValueError),
-        ({"n_train": 1.0}, TypeError),
-        ({"n_test": 2.0}, TypeError),
-        ({"n_test": True}, TypeError),
-        ({"num_words": 0}, ValueError),
-    ],
-)
-def test_stand_in_rejects_bad_arguments(kwargs, error):
-    name = next(iter(kwargs))
-    with pytest.raises(error, match=rf"^{name} must be"):
-        synthetic_imdb(**kwargs)
-
-
-def test_stand_in_accepts_empty_parts():
-    (x, y), (xt, _) = synthetic_imdb(100, n_train=0, n_test=3)
-    assert len(x) == len(y) == 0 and len(xt) == 3
 
 
 def test_stand_in_has_imdb_shape_and_conventions():
@@ -1032,10 +1083,14 @@ def test_book_regime_turns_and_rises():
     ).history
     val_loss = np.array(history["val_loss"])
     best = int(np.argmin(val_loss))
-    assert 1 <= best <= BOOK_EPOCHS - 3, val_loss
-    assert val_loss[-1] > 1.02 * val_loss[best], val_loss
+    # It turns (not at the first or last epoch) and the last epochs lie above
+    # the lowest point on average (one epoch alone can dip on some backends).
+    assert 1 <= best <= BOOK_EPOCHS - 2, val_loss
+    assert val_loss[-3:].mean() > 1.02 * val_loss[best], val_loss
     assert 0.83 < history["val_accuracy"][best] < 0.89
-    assert history["accuracy"][-1] > history["val_accuracy"][-1] + 0.02
+    # ... while the training loss keeps falling: over-fitting.
+    assert history["loss"][-1] < history["loss"][best]
+    assert history["accuracy"][-1] > history["val_accuracy"][-1] + 0.01
 
 
 BOOK_EPOCHS = 10
