@@ -8,8 +8,21 @@ linear model on the features :math:`1, x, x^2, \dots, x^d`; its coefficients
 :math:`w` minimise the squared error :math:`\sum_i \bigl(y_i - \sum_k w_k
 x_i^k\bigr)^2`, which :func:`fit_polynomial` solves by least squares.
 
+The cure the book is about has its simplest form here. :func:`ridge_fit`
+minimises the squared error plus :math:`\lambda \sum_{k \ge 1} w_k^2`, a
+penalty on every coefficient but the constant term's (ridge regression; the
+intercept only shifts the curve, as a network's biases do, and is left out as
+chapter 2 leaves the biases out). :func:`min_norm_fit` is its limit as
+:math:`\lambda \to 0`: among all the coefficient vectors that fit the points
+best it picks the one with the smallest :math:`\sum_{k \ge 1} w_k^2`, which
+matters past the interpolation threshold, where infinitely many polynomials pass
+through every point. :func:`legendre_design` writes a polynomial in Legendre
+polynomials instead of powers of :math:`x`, a basis in which "small
+coefficients" means a tame curve.
+
 Coefficients are always ordered from the constant term up (``w[k]`` multiplies
-``x**k``), as in :mod:`numpy.polynomial`. This module needs only NumPy.
+``x**k``, or the Legendre polynomial :math:`P_k`), as in
+:mod:`numpy.polynomial`. This module needs only NumPy.
 """
 
 from __future__ import annotations
@@ -21,9 +34,12 @@ import numpy as np
 
 __all__ = [
     "fit_polynomial",
+    "legendre_design",
+    "min_norm_fit",
     "noisy_sample",
     "polynomial_design",
     "polynomial_values",
+    "ridge_fit",
     "rmse",
     "sine",
 ]
@@ -237,3 +253,190 @@ def rmse(y_true: Any, y_pred: Any) -> float:
     if y_true.size == 0:
         raise ValueError("y_true and y_pred must not be empty")
     return float(np.sqrt(np.mean((y_true - y_pred) ** 2)))
+
+
+def legendre_design(
+    x: Any, degree: int, *, low: float = 0.0, high: float = 1.0
+) -> np.ndarray:
+    r"""The features of a polynomial written in Legendre polynomials: the
+    columns :math:`P_0(t), P_1(t), \dots, P_{\mathrm{degree}}(t)` at
+    :math:`t = 2(x - \mathrm{low}) / (\mathrm{high} - \mathrm{low}) - 1`.
+
+    The map sends ``[low, high]`` onto ``[-1, 1]``, where the Legendre
+    polynomials are orthogonal and each stays between -1 and 1 (:math:`P_0 = 1`,
+    :math:`P_1 = t`, :math:`P_2 = (3t^2 - 1)/2`, ...). Every polynomial of
+    degree ``degree`` is a combination of these columns, as it is of the powers
+    :func:`polynomial_design` gives; but on the interval the powers of high
+    degree look alike, and the Legendre polynomials do not, so in this basis
+    small coefficients make a tame curve.
+
+    Args:
+        x: 1-D array of inputs (they may lie outside ``[low, high]``).
+        degree: Highest degree, ``>= 0``.
+        low: The input mapped to -1.
+        high: The input mapped to 1, above ``low``.
+
+    Returns:
+        A float64 array of shape ``(len(x), degree + 1)``; column 0 is all
+        ones.
+
+    Raises:
+        TypeError, ValueError: For a bad ``x`` or ``degree``, or ``low >=
+            high``.
+
+    Example:
+        >>> legendre_design([0.0, 0.5, 1.0], 2)
+        array([[ 1. , -1. ,  1. ],
+               [ 1. ,  0. , -0.5],
+               [ 1. ,  1. ,  1. ]])
+    """
+    x = _check_vector(x, "x")
+    degree = _check_int(degree, "degree", 0)
+    low, high = _check_real(low, "low"), _check_real(high, "high")
+    if not low < high:
+        raise ValueError(f"low must be below high, got low={low}, high={high}")
+    t = 2.0 * (x - low) / (high - low) - 1.0
+    return np.polynomial.legendre.legvander(t, degree)
+
+
+def _check_design(design: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A finite 2-D design whose column 0 is not all zeros, and a ``y`` with
+    one value per row; or a clear error naming the argument."""
+    try:
+        design = np.asarray(design, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError("design must be a 2-D array of real numbers") from None
+    if design.ndim != 2:
+        raise ValueError(
+            "design must be 2-D (one row per point, one column per "
+            f"coefficient), got shape {design.shape}"
+        )
+    if not np.all(np.isfinite(design)):
+        raise ValueError("design must hold finite numbers (no NaN or inf)")
+    y = _check_vector(y, "y")
+    if design.shape[0] != y.size:
+        raise ValueError(
+            f"design has {design.shape[0]} rows but y has {y.size} values: "
+            "give one row per point"
+        )
+    if design.shape[0] == 0 or design.shape[1] == 0:
+        raise ValueError(
+            f"design must have at least one row and one column, got shape "
+            f"{design.shape}"
+        )
+    if not np.any(design[:, 0]):
+        raise ValueError(
+            "design's column 0 (the constant term's, left out of the "
+            "penalty) must not be all zeros"
+        )
+    return design, y
+
+
+def min_norm_fit(design: Any, y: Any) -> np.ndarray:
+    r"""Least squares with the smallest coefficients: the limit of
+    :func:`ridge_fit` as :math:`\lambda \to 0`.
+
+    Among all the coefficient vectors :math:`w` that minimise the squared error
+    :math:`\lVert y - Xw \rVert^2`, returns the one with the smallest
+    :math:`\sum_{k \ge 1} w_k^2`; the coefficient of column 0 (the constant
+    term's) is free, as in :func:`ridge_fit`. With fewer coefficients than
+    points (and independent columns) there is one least-squares solution and
+    this is it, the same as :func:`fit_polynomial` gives. With as many or more
+    coefficients than points, infinitely many fit every point exactly; this is
+    the one with the smallest norm, which is why the minimum norm acts as an
+    L2 penalty that nobody wrote down.
+
+    It projects the data onto the complement of column 0 :math:`c`, with
+    :math:`P = I - cc^\top / c^\top c`, takes the minimum-norm least-squares
+    solution of :math:`PX_{1:}\,w_{1:} = Py` (``numpy.linalg.lstsq``, through
+    the singular value decomposition) and then the best constant term,
+    :math:`w_0 = c^\top (y - X_{1:} w_{1:}) / c^\top c`.
+
+    Args:
+        design: The features, shape ``(n, p)``: one row per point, column 0
+            the constant term's (all ones in :func:`polynomial_design` and
+            :func:`legendre_design`), not all zeros.
+        y: 1-D array of ``n`` targets.
+
+    Returns:
+        The ``p`` coefficients.
+
+    Raises:
+        TypeError, ValueError: For a design that is not a finite 2-D array with
+            a row per target and a column 0 that is not all zeros, or a bad
+            ``y``.
+
+    Example:
+        Two points, three coefficients: the intercept is free, and of the
+        lines ``3 a + 4 b = 25`` through them the shortest ``(a, b)`` is
+        ``(3, 4)``:
+
+        >>> w = min_norm_fit([[1.0, 0.0, 0.0], [1.0, 3.0, 4.0]], [0.0, 25.0])
+        >>> w.round(12) + 0.0
+        array([0., 3., 4.])
+    """
+    design, y = _check_design(design, y)
+    constant, rest = design[:, 0], design[:, 1:]
+    scale = constant @ constant
+    projected = rest - np.outer(constant, constant @ rest) / scale
+    target = y - constant * (constant @ y) / scale
+    w_rest, *_ = np.linalg.lstsq(projected, target, rcond=None)
+    w_0 = constant @ (y - rest @ w_rest) / scale
+    return np.concatenate(([w_0], w_rest))
+
+
+def ridge_fit(design: Any, y: Any, lam: float) -> np.ndarray:
+    r"""Ridge regression that leaves the constant term alone: the coefficients
+    minimising :math:`\lVert y - Xw \rVert^2 + \lambda \sum_{k \ge 1} w_k^2`.
+
+    The error is summed over the points, not averaged (as in chapter 1's
+    formula; divide ``lam`` by the number of points for a mean), and the
+    coefficient of column 0, the constant term's, is not penalised: it only
+    shifts the curve up or down, as a network's bias shifts a unit's
+    threshold. For ``lam > 0`` the solution is unique for any number of
+    coefficients,
+
+    .. math::
+
+        w = (X^\top X + \lambda D)^{-1} X^\top y, \qquad
+        D = \operatorname{diag}(0, 1, \dots, 1),
+
+    computed stably as the least-squares solution of :math:`X` stacked on
+    :math:`\sqrt{\lambda}\,D` against :math:`y` stacked on zeros. For ``lam =
+    0`` it is :func:`min_norm_fit`, the limit of this solution as
+    :math:`\lambda \to 0`.
+
+    Args:
+        design: The features, shape ``(n, p)``, column 0 the constant term's
+            (see :func:`min_norm_fit`).
+        y: 1-D array of ``n`` targets.
+        lam: The penalty factor :math:`\lambda \ge 0`.
+
+    Returns:
+        The ``p`` coefficients.
+
+    Raises:
+        TypeError, ValueError: For a bad design or ``y`` (see
+            :func:`min_norm_fit`), or a ``lam`` that is not a finite real
+            number ``>= 0``.
+
+    Example:
+        The line through ``(0, 1), (1, 2), (2, 4)`` with its slope penalised
+        by ``lam = 1``: the normal equations ``3 a + 3 b = 7`` and ``3 a + 6 b
+        = 10`` give the intercept ``a = 4/3`` and the slope ``b = 1`` (1.5
+        without the penalty):
+
+        >>> ridge_fit(polynomial_design([0.0, 1.0, 2.0], 1), [1, 2, 4], 1.0)
+        array([1.33333333, 1.        ])
+    """
+    design, y = _check_design(design, y)
+    lam = _check_real(lam, "lam")
+    if lam < 0:
+        raise ValueError(f"lam must be >= 0, got {lam}")
+    if lam == 0:
+        return min_norm_fit(design, y)
+    p = design.shape[1]
+    stacked = np.vstack((design, np.sqrt(lam) * np.eye(p)[1:]))
+    target = np.concatenate((y, np.zeros(p - 1)))
+    coefficients, *_ = np.linalg.lstsq(stacked, target, rcond=None)
+    return coefficients
