@@ -1,8 +1,11 @@
 """Keras callbacks that watch a model while it trains.
 
 :class:`WeightNormHistory` records how large each layer's weights are after
-every epoch, which shows a symptom of over-fitting that the loss alone does not:
-the weights keep growing. Importing this module imports Keras."""
+every epoch, which shows what the loss alone does not: the weights keep
+growing. :class:`ValidationEvery` measures a classifier on held-out data every
+so many weight updates instead of once per epoch, so that runs with different
+batch sizes can be compared update by update. Importing this module imports
+Keras."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from typing import Any
 import keras
 import numpy as np
 
-__all__ = ["WeightNormHistory"]
+__all__ = ["ValidationEvery", "WeightNormHistory"]
 
 #: The statistics recorded for every kernel, in the order of the record's
 #: columns.
@@ -190,3 +193,141 @@ class WeightNormHistory(keras.callbacks.Callback):
         ):
             grouped.setdefault(layer, []).append(value)
         return {layer: np.array(values) for layer, values in grouped.items()}
+
+
+def _check_positive_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(
+            f"{name} must be an int, got {type(value).__name__} ({value!r})"
+        )
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
+
+
+class ValidationEvery(keras.callbacks.Callback):
+    r"""Measure a binary classifier on held-out data every ``every`` weight
+    updates.
+
+    Keras validates once per epoch, and an epoch is a different number of
+    weight updates for every batch size and every amount of data. This callback
+    counts the updates (training batches) instead: it measures the model on
+    ``(x, y)`` before training starts (update 0) and after every ``every``
+    updates, across epochs and across further calls of ``fit``, and records
+    the binary cross-entropy (``keras.losses.binary_crossentropy``, averaged
+    over the examples: the data loss, without any penalty) and the accuracy
+    (the share of examples where the output is above 0.5 exactly when the
+    label is 1), as Keras' ``val_loss`` and ``val_accuracy`` would be for a
+    model compiled with that loss and no penalty.
+
+    Args:
+        x: Held-out inputs, one row per example (any dtype; each slice is
+            converted to float32).
+        y: Their labels, 0 or 1, shape ``(n,)`` or ``(n, 1)``.
+        every: Measure after every this many weight updates, ``>= 1``.
+        batch_size: Examples per forward pass while measuring (a memory
+            bound, not a training setting), ``>= 1``.
+
+    Attributes:
+        records: ``{"update": [...], "loss": [...], "accuracy": [...]}``, one
+            entry per measurement.
+
+    Raises:
+        TypeError: If ``every`` or ``batch_size`` is not an int.
+        ValueError: If ``every`` or ``batch_size`` is below 1, ``x`` and
+            ``y`` differ in length or are empty, ``y`` holds anything but 0
+            and 1; at the start of training, if the callback already holds
+            the records of another model.
+
+    Example:
+        >>> watch = ValidationEvery(x_val, y_val, every=40)  # doctest: +SKIP
+        >>> model.fit(x, y, batch_size=64, callbacks=[watch])  # doctest: +SKIP
+        >>> watch.updates[np.argmin(watch.loss)]  # doctest: +SKIP
+        320
+    """
+
+    def __init__(
+        self, x: Any, y: Any, *, every: int, batch_size: int = 2048
+    ) -> None:
+        super().__init__()
+        self.every = _check_positive_int(every, "every")
+        self.batch_size = _check_positive_int(batch_size, "batch_size")
+        labels = np.asarray(y, dtype=np.float32)
+        if labels.ndim == 2 and labels.shape[1] == 1:
+            labels = labels[:, 0]
+        if labels.ndim != 1:
+            raise ValueError(
+                f"y must have shape (n,) or (n, 1), got {labels.shape}"
+            )
+        if len(x) != len(labels):
+            raise ValueError(
+                f"x and y must have the same length, got {len(x)} and "
+                f"{len(labels)}"
+            )
+        if len(labels) == 0:
+            raise ValueError("x and y must hold at least one example")
+        if not np.all((labels == 0) | (labels == 1)):
+            raise ValueError("y must hold labels 0 and 1 only")
+        self._x = x
+        self._y = labels.reshape(-1, 1)
+        self._updates = 0
+        self._owner: Any = None
+        self.records: dict[str, list[Any]] = {
+            "update": [],
+            "loss": [],
+            "accuracy": [],
+        }
+
+    def _measure(self) -> None:
+        outputs = []
+        for start in range(0, len(self._y), self.batch_size):
+            rows = np.asarray(
+                self._x[start : start + self.batch_size], dtype=np.float32
+            )
+            outputs.append(
+                keras.ops.convert_to_numpy(self.model(rows, training=False))
+            )
+        p = np.concatenate(outputs).reshape(-1, 1)
+        loss = keras.ops.convert_to_numpy(
+            keras.losses.binary_crossentropy(self._y, p)
+        )
+        self.records["update"].append(self._updates)
+        self.records["loss"].append(float(np.mean(loss)))
+        self.records["accuracy"].append(
+            float(np.mean((p > 0.5) == (self._y == 1)))
+        )
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        """Measure the untrained model, on the first ``fit`` only."""
+        if self._owner is not None:
+            if self._owner is not self.model:
+                raise ValueError(
+                    "this ValidationEvery already holds the records of "
+                    "another model; give each model a new one"
+                )
+            return
+        self._owner = self.model
+        self._measure()
+
+    def on_train_batch_end(
+        self, batch: int, logs: dict[str, Any] | None = None
+    ) -> None:
+        """Count the update; measure after every ``every``-th."""
+        self._updates += 1
+        if self._updates % self.every == 0:
+            self._measure()
+
+    @property
+    def updates(self) -> np.ndarray:
+        """The update counts of the measurements (0: before training)."""
+        return np.array(self.records["update"], dtype=np.int64)
+
+    @property
+    def loss(self) -> np.ndarray:
+        """The binary cross-entropy of each measurement."""
+        return np.array(self.records["loss"], dtype=np.float64)
+
+    @property
+    def accuracy(self) -> np.ndarray:
+        """The accuracy of each measurement."""
+        return np.array(self.records["accuracy"], dtype=np.float64)

@@ -1,5 +1,5 @@
-"""Tests of regbook.callbacks.WeightNormHistory and the figure that draws its
-records."""
+"""Tests of regbook.callbacks: WeightNormHistory and the figure that draws its
+records, and ValidationEvery."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from regbook.callbacks import WeightNormHistory  # noqa: E402
+from regbook.callbacks import (  # noqa: E402
+    ValidationEvery,
+    WeightNormHistory,
+)
 from regbook.plots import COLORS, plot_weight_norms  # noqa: E402
 
 
@@ -222,3 +225,183 @@ def test_plot_rejects_bad_input(norms, stat, error, match):
 def test_plot_of_an_untrained_callback_says_so():
     with pytest.raises(ValueError, match="train with the callback first"):
         plot_weight_norms(WeightNormHistory())
+
+
+# ---------------------------------------------------------------- validation
+# every so many updates
+
+
+def classifier(seed: int = 0) -> keras.Sequential:
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(6,)),
+            keras.layers.Dense(4, activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(
+        optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"]
+    )
+    return model
+
+
+def test_measures_at_update_0_and_after_every_k_updates():
+    x, y = data(40)  # batch 8: 5 updates per epoch
+    watch = ValidationEvery(x[:10], y[:10], every=2)
+    classifier().fit(x, y, epochs=2, batch_size=8, verbose=0, callbacks=[watch])
+    assert watch.records["update"] == [0, 2, 4, 6, 8, 10]
+    np.testing.assert_array_equal(watch.updates, [0, 2, 4, 6, 8, 10])
+    assert watch.updates.dtype == np.int64
+    assert len(watch.loss) == len(watch.accuracy) == 6
+    assert list(watch.records) == ["update", "loss", "accuracy"]
+
+
+def test_values_by_hand_for_a_constant_output():
+    # A model that outputs 0.5 everywhere (zero kernel, zero bias): the loss
+    # is ln 2 whatever the labels; the output is never above 0.5, so the
+    # accuracy is the share of 0 labels. A second model outputs sigmoid(2).
+    model = classifier()
+    for layer in model.layers:
+        layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+    y = np.array([1.0, 0.0, 0.0, 1.0, 0.0])
+    x = np.ones((5, 6), dtype="float32")
+    watch = ValidationEvery(x, y, every=1, batch_size=2)
+    watch.set_model(model)
+    watch.on_train_begin()
+    assert watch.loss[0] == pytest.approx(np.log(2), rel=1e-6)
+    assert watch.accuracy[0] == pytest.approx(0.6)
+    model.layers[1].set_weights([np.zeros((4, 1)), np.array([2.0])])
+    watch.on_train_batch_end(0)
+    p = 1 / (1 + np.exp(-2.0))
+    expected = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    assert watch.loss[1] == pytest.approx(expected, rel=1e-5)
+    assert watch.accuracy[1] == pytest.approx(0.4)
+    assert watch.records["update"] == [0, 1]
+
+
+def test_agrees_with_keras_validation_at_the_end_of_each_epoch():
+    x, y = data(48)
+    x_val, y_val = data(30)
+    x_val = x_val[::-1].copy()  # other examples than the training ones
+    y_val = (x_val[:, 1:2] > 0).astype("float32")
+    watch = ValidationEvery(x_val, y_val, every=6, batch_size=7)
+    history = classifier(1).fit(
+        x,
+        y,
+        epochs=3,
+        batch_size=8,  # 6 updates per epoch
+        validation_data=(x_val, y_val),
+        verbose=0,
+        callbacks=[watch],
+    )
+    np.testing.assert_allclose(
+        watch.loss[1:], history.history["val_loss"], rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        watch.accuracy[1:], history.history["val_accuracy"], atol=1e-7
+    )
+
+
+def test_labels_of_shape_n_and_uint8_inputs_give_the_same_records():
+    model = classifier(2)
+    x = (data(20)[0] > 0).astype("uint8")
+    y = (x[:, 0] == 1).astype("float32")
+    a = ValidationEvery(x, y, every=3)
+    b = ValidationEvery(x.astype("float32"), y.reshape(-1, 1), every=3)
+    for watch in (a, b):
+        watch.set_model(model)
+        watch.on_train_begin()
+    assert a.records == b.records
+
+
+def test_a_second_fit_continues_the_update_count():
+    x, y = data(16)
+    model, watch = classifier(), ValidationEvery(x, y, every=3)
+    for _ in range(2):
+        model.fit(x, y, epochs=1, batch_size=4, verbose=0, callbacks=[watch])
+    assert watch.records["update"] == [0, 3, 6]
+
+
+def test_one_model_per_callback():
+    x, y = data(16)
+    watch = ValidationEvery(x, y, every=1)
+    classifier().fit(x, y, epochs=1, verbose=0, callbacks=[watch])
+    with pytest.raises(
+        ValueError,
+        match="already holds the records of another model; give each model "
+        "a new one",
+    ):
+        classifier().fit(x, y, epochs=1, verbose=0, callbacks=[watch])
+
+
+def test_defaults_pinned():
+    x, y = data(16)
+    watch = ValidationEvery(x, y, every=2)
+    assert watch.batch_size == 2048 and watch.every == 2
+    assert watch.records == {"update": [], "loss": [], "accuracy": []}
+    assert watch.updates.size == watch.loss.size == watch.accuracy.size == 0
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"every": 0}, ValueError, r"every must be >= 1, got 0$"),
+        ({"every": 1.0}, TypeError, r"every must be an int, got float"),
+        ({"every": True}, TypeError, r"every must be an int, got bool"),
+        (
+            {"every": 1, "batch_size": 0},
+            ValueError,
+            r"batch_size must be >= 1, got 0$",
+        ),
+        (
+            {"every": 1, "batch_size": "8"},
+            TypeError,
+            "batch_size must be an int, got str",
+        ),
+        (
+            {"every": 1, "y": np.ones(5)},
+            ValueError,
+            r"x and y must have the same length, got 6 and 5$",
+        ),
+        (
+            {"every": 1, "y": np.ones((6, 2))},
+            ValueError,
+            r"y must have shape \(n,\) or \(n, 1\), got \(6, 2\)$",
+        ),
+        (
+            {"every": 1, "y": np.ones((1, 6))},
+            ValueError,
+            r"y must have shape \(n,\) or \(n, 1\), got \(1, 6\)$",
+        ),
+        (
+            {"every": 1, "y": [1, 0, 2, 0, 1, 1]},
+            ValueError,
+            "y must hold labels 0 and 1 only",
+        ),
+        (
+            {"every": 1, "y": [1, 0, 0.5, 0, 1, 1]},
+            ValueError,
+            "y must hold labels 0 and 1 only",
+        ),
+        (
+            {"every": 1, "x": np.zeros((0, 6)), "y": []},
+            ValueError,
+            "x and y must hold at least one example",
+        ),
+    ],
+)
+def test_validation_every_rejects_bad_arguments(kwargs, error, match):
+    args = {"x": np.zeros((6, 6)), "y": [1, 0, 0, 1, 0, 1], **kwargs}
+    with pytest.raises(error, match=match):
+        ValidationEvery(args.pop("x"), args.pop("y"), **args)
+
+
+def test_smallest_valid_arguments_are_accepted():
+    watch = ValidationEvery(np.zeros((1, 6)), [[1]], every=1, batch_size=1)
+    watch.set_model(classifier())
+    watch.on_train_begin()
+    assert watch.records["update"] == [0]
+    watch.on_train_batch_end(0)
+    watch.on_train_batch_end(1)
+    assert watch.records["update"] == [0, 1, 2]
