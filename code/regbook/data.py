@@ -33,8 +33,9 @@ under each condition). :data:`CONDITIONS` lists them:
 * ``hard``: noisier labels and a weaker signal. A fixed tenth of the labels of
   every part (train, validation and test alike: the data set is noisier, and
   validation still estimates the test score without bias) is flipped by a
-  seeded generator, on IMDB as on the stand-in; the stand-in's words also lean
-  less towards the review's side.
+  seeded generator, on IMDB as on the stand-in. The stand-in's reviews are also
+  more mixed and its words lean less (``synthetic_imdb(hard=True)``); IMDB's
+  words cannot be changed, so there the labels alone are noisier.
 
 The loaders print the condition when it is not the default, and
 :class:`TextData` records it.
