@@ -42,8 +42,9 @@ warm server), --retest (run again only the mutants that survived the last run,
 when the module's source has not changed since: a quick check of new tests;
 the other counts carry over), --sample F (run a seeded random share F of the
 mutants: an estimate, shown with its 95% interval, for a machine too busy for
-the full run), --report-only (rewrite results.md from
-scores/ without running anything)."""
+the full run), --minutes M (stop each module's mutants after M minutes; those
+that ran, in cosmic-ray's random order, count as a sample), --report-only
+(rewrite results.md from scores/ without running anything)."""
 
 from __future__ import annotations
 
@@ -276,7 +277,7 @@ def changed_lines(diff: str) -> tuple[str, str]:
 
 def run_module(module: str, args, config: dict, copies: list[Path]) -> dict:
     from cosmic_ray.work_db import WorkDB, use_db
-    from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
     spec = config["modules"][module]
     started = time.perf_counter()
@@ -302,6 +303,7 @@ def run_module(module: str, args, config: dict, copies: list[Path]) -> dict:
     # 2. Skip the mutants that cannot change behaviour by construction.
     source_path = copies[0] / "code" / "regbook" / f"{module}.py"
     source_sha1 = git_blob(source_path)
+    source_text = source_path.read_text()
     spans = annotation_spans(source_path.read_text())
     excluded = [re.compile(p) for p in config["exclude-operators"]]
     skipped = {"annotation": 0, "operator": 0}
@@ -406,35 +408,48 @@ def run_module(module: str, args, config: dict, copies: list[Path]) -> dict:
         )
         for i, (s, c) in enumerate(zip(shards, copies, strict=True))
     ]
+    deadline = started + 60 * args.minutes if args.minutes else None
+    out_of_time = False
     for p in procs:
-        if p.wait() != 0:
+        try:
+            timeout = (
+                None if deadline is None else deadline - time.perf_counter()
+            )
+            code = p.wait(
+                timeout=max(timeout, 0) if timeout is not None else None
+            )
+        except subprocess.TimeoutExpired:
+            out_of_time = True
+            for q in procs:
+                q.kill()
+                q.wait()
+            break
+        if code != 0:
             raise RuntimeError(
                 f"cosmic-ray exec failed for {module}: see {mdir}/exec*.log"
             )
+    if out_of_time:
+        # cosmic-ray takes the mutants in random order, so the ones it ran are
+        # a random sample of them. Put the source back where a mutant was
+        # cut short, and leave the rest out.
+        for copy in copies:
+            (copy / "code" / "regbook" / f"{module}.py").write_text(source_text)
+        left = 0
+        for s_path in shards:
+            with use_db(str(s_path), WorkDB.Mode.open) as db:
+                for item in db.pending_work_items:
+                    left += 1
+                    db.set_result(
+                        item.job_id,
+                        WorkResult(
+                            worker_outcome=WorkerOutcome.SKIPPED,
+                            output="out of time",
+                        ),
+                    )
+        skipped["out of time"] = left
 
     # 5. Collect what survived (classify() sorts out the equivalent ones).
-    killed = survived = errors = timeouts = 0
-    survivors = []
-    for s in shards:
-        with use_db(str(s), WorkDB.Mode.open) as db:
-            for item, result in db.completed_work_items:
-                if result.worker_outcome == WorkerOutcome.SKIPPED:
-                    continue
-                m = item.mutations[0]
-                if result.worker_outcome != WorkerOutcome.NORMAL:
-                    errors += 1
-                    status = "error: " + result.worker_outcome
-                elif result.test_outcome == TestOutcome.KILLED:
-                    killed += 1
-                    timeouts += result.output == "timeout"
-                    continue
-                elif result.test_outcome != TestOutcome.SURVIVED:
-                    errors += 1
-                    status = "error: incompetent"
-                else:
-                    survived += 1
-                    status = "survived"
-                survivors.append(mutant_record(m, result, status))
+    killed, survived, errors, timeouts, survivors = collect(shards)
     seconds = time.perf_counter() - started
     retested = None
     if previous is not None:
@@ -458,9 +473,49 @@ def run_module(module: str, args, config: dict, copies: list[Path]) -> dict:
         "seconds": round(seconds, 1),
         "jobs": len(copies),
         "retested": retested,
-        "sample": args.sample,
+        "sample": sample_share(
+            args.sample, skipped, killed + survived + errors
+        ),
         "survivors": sorted(survivors, key=lambda r: (r["line"], r["mutant"])),
     }
+
+
+def collect(shards: list[Path]):
+    """Killed, survived, errors, timeouts and the records of the survivors
+    (and errors) in the sessions `shards`."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import TestOutcome, WorkerOutcome
+
+    killed = survived = errors = timeouts = 0
+    survivors = []
+    for s in shards:
+        with use_db(str(s), WorkDB.Mode.open) as db:
+            for item, result in db.completed_work_items:
+                if result.worker_outcome == WorkerOutcome.SKIPPED:
+                    continue
+                m = item.mutations[0]
+                if result.worker_outcome != WorkerOutcome.NORMAL:
+                    errors += 1
+                    status = "error: " + result.worker_outcome
+                elif result.test_outcome == TestOutcome.KILLED:
+                    killed += 1
+                    timeouts += result.output == "timeout"
+                    continue
+                elif result.test_outcome != TestOutcome.SURVIVED:
+                    errors += 1
+                    status = "error: incompetent"
+                else:
+                    survived += 1
+                    status = "survived"
+                survivors.append(mutant_record(m, result, status))
+    return killed, survived, errors, timeouts, survivors
+
+
+def sample_share(sample: float, skipped: dict, ran: int) -> float:
+    """The share of the runnable mutants that ran: --sample, times the share
+    that --minutes left time for."""
+    late = skipped.get("out of time", 0)
+    return sample * ran / (ran + late) if late else sample
 
 
 def op_name(m) -> str:
@@ -711,6 +766,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold", action="store_true")
     parser.add_argument("--retest", action="store_true")
     parser.add_argument("--sample", type=float, default=1.0)
+    parser.add_argument("--minutes", type=float, default=None)
     parser.add_argument("--config", type=Path, default=CONFIG)
     parser.add_argument("--scores", type=Path, default=SCORES)
     parser.add_argument("--output", type=Path, default=RESULTS)
