@@ -588,7 +588,10 @@ def classify(result: dict, equivalent: list[dict]) -> dict:
     return {
         "equivalent": equivalents,
         "surviving": surviving,
-        "stale": [e for e, n in zip(mine, used, strict=True) if n == 0],
+        # In a sample, a listed mutant may simply not have run.
+        "stale": [e for e, n in zip(mine, used, strict=True) if n == 0]
+        if result.get("sample", 1.0) >= 1
+        else [],
         "score": result["killed"] / scored if scored else 1.0,
     }
 

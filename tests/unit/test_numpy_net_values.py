@@ -544,3 +544,13 @@ def test_wide_inputs_are_checked_by_value():
     assert net.predict(np.zeros((2, 300))).tolist() == [0, 0]
     with pytest.raises(ValueError, match=r"shape \(n_examples, 300\), got"):
         net.predict(np.zeros((2, 299)))
+
+
+def test_output_names_are_compared_by_value():
+    # A name built at run time is equal to "sigmoid" but another object.
+    x, y = data()
+    x_val, y_val = data(n=9, seed=5)
+    net = net_with_biases([4, 3, 1], output="".join(["sig", "moid"]))
+    history = net.fit(x, y, epochs=2, validation_data=(x_val, y_val))
+    assert history["val_error"][-1] == net.error(x_val, y_val)
+    assert net.n_classes == 2 and net.predict_proba(x).shape == (13, 1)
