@@ -28,7 +28,7 @@ from regbook.experiments import (
 class Clock:
     """A stand-in for time.perf_counter that moves only when told to."""
 
-    def __init__(self, start=100.0):
+    def __init__(self, start=0.5):
         self.now = start
 
     def __call__(self):
@@ -258,3 +258,11 @@ def test_weight_stats_default_tolerance_is_strict_below_1e_3():
         weight_stats([np.ones(2)], tol=0)
     with pytest.raises(TypeError, match="non-empty list"):
         weight_stats((np.ones(2),)[:0])
+
+
+def test_markdown_table_align_is_keyword_only():
+    assert experiments.markdown_table([["a"]], ["x"], align="r").endswith(
+        "| a |"
+    )
+    with pytest.raises(TypeError):
+        experiments.markdown_table([["a"]], ["x"], "r")

@@ -554,3 +554,17 @@ def test_output_names_are_compared_by_value():
     history = net.fit(x, y, epochs=2, validation_data=(x_val, y_val))
     assert history["val_error"][-1] == net.error(x_val, y_val)
     assert net.n_classes == 2 and net.predict_proba(x).shape == (13, 1)
+
+
+def test_penalised_loss_of_the_logistic_models_by_value():
+    from regbook.numpy_net import _penalised_loss
+
+    labels = np.array([1.0, 0.0, 1.0])
+    weights = np.array([[0.5, -1.0], [2.0, 0.0]])  # two models
+    logits = np.array([[0.3, -0.2], [1.0, 0.4], [-2.0, 0.0]])
+    l1, l2 = np.array([0.1, 0.2]), np.array([0.3, 0.4])
+    data = np.mean(np.log1p(np.exp(logits)) - labels[:, None] * logits, axis=0)
+    expected = data + l1 * [2.5, 1.0] + l2 * [4.25, 1.0]
+    np.testing.assert_allclose(
+        _penalised_loss(labels, weights, logits, l1, l2), expected, rtol=1e-12
+    )

@@ -212,3 +212,17 @@ def test_project_l2_ball_by_value():
     np.testing.assert_allclose(out, [[3.0], [-4.0]])
     assert P.project_l2_ball(np.array([3, 4]), 10.0).dtype == np.float64
     assert not P.project_l2_ball(np.array([3.0, 4.0]), 0.0).any()
+
+
+def test_integer_arrays_give_float_gradients_by_value():
+    # Only float arrays take the short path; integers become float64 first.
+    out = P.l2_grad(np.array([1, 2]), 0.25)
+    assert out.dtype == np.float64 and out.tolist() == [0.5, 1.0]
+    assert P.l1_grad(np.array([3, 0, 1], dtype=np.uint8), 0.5).tolist() == [
+        0.5,
+        0.0,
+        0.5,
+    ]
+    assert P.soft_threshold(np.array([3, -1]), 0.5).tolist() == [2.5, -0.5]
+    with pytest.raises(TypeError, match="weights must be numeric arrays"):
+        P.l1_grad(np.array(["1", "2"]))
