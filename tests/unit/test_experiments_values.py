@@ -260,9 +260,21 @@ def test_weight_stats_default_tolerance_is_strict_below_1e_3():
         weight_stats((np.ones(2),)[:0])
 
 
-def test_markdown_table_align_is_keyword_only():
-    assert experiments.markdown_table([["a"]], ["x"], align="r").endswith(
-        "| a |"
-    )
+def test_records_must_be_a_sequence_of_records():
+    records = sweep(lambda *a: {"val_loss": 1.0}, {"L2": [0.1]})
+    for bad, name in (
+        (iter(records), "list_iterator"),
+        ("rows", "str"),
+        (b"rows", "bytes"),
+    ):
+        with pytest.raises(
+            TypeError, match=f"records must be a list of Record, got {name}$"
+        ):
+            collect(bad, "val_loss", "L2")
+    assert collect(tuple(records), "val_loss", "L2").values.tolist() == [[1.0]]
+
+
+def test_weight_stats_kernels_may_be_named_and_tol_may_not_be_positional():
+    assert weight_stats(kernels=[np.array([0.0, 1.0])])["near_zero"] == 0.5
     with pytest.raises(TypeError):
-        experiments.markdown_table([["a"]], ["x"], "r")
+        weight_stats([np.array([0.0, 1.0])], 0.5)
