@@ -568,3 +568,12 @@ def test_penalised_loss_of_the_logistic_models_by_value():
     np.testing.assert_allclose(
         _penalised_loss(labels, weights, logits, l1, l2), expected, rtol=1e-12
     )
+
+
+def test_validation_data_must_be_a_pair():
+    x, y = data()
+    net = Network([4, 1])
+    for bad in ((x,), (x, y, x), [x, y, x, y]):
+        with pytest.raises(TypeError, match=r"validation_data must be a pair"):
+            net.fit(x, y, epochs=1, validation_data=bad)
+    assert "val_error" in net.fit(x, y, epochs=1, validation_data=[x, y])
