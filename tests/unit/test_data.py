@@ -237,6 +237,22 @@ def test_imdb_source_fails_clearly_when_the_download_fails(monkeypatch):
         load_imdb_sequences(100, source="imdb")
 
 
+def test_fallback_note_shows_the_first_line_of_the_reason_cut_at_120(
+    monkeypatch, capsys, small_pools
+):
+    long_line = "x" * 200
+
+    def fails():
+        raise OSError(f"{long_line}\nsecond line")
+
+    monkeypatch.setattr(data, "_imdb_file", fails)
+    load_imdb(source="auto")
+    out = capsys.readouterr().out
+    reason = f"OSError: {long_line}"[:120]
+    assert f"could not be downloaded ({reason})." in out
+    assert "second line" not in out
+
+
 def fake_imdb_file(path, n_train=30, n_test=12, seed=1):
     """An imdb.npz in Keras' format: object arrays of lists of raw ranks."""
     rng = np.random.default_rng(seed)
