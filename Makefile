@@ -35,14 +35,63 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 .PHONY: env book test test-lint test-unit test-notebooks test-build test-site \
 	test-robust lint format lab bench clean mutation pdf test-pdf tex linkcheck
 
-# (Re)install when requirements change; creates .venv if missing.
-$(STAMP): requirements.txt code/pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	@touch $(STAMP)
+# The environment. requirements.txt says what the book needs (ranges); the lock,
+# requirements-lock.txt, pins every package with its hashes (Linux x86_64, the
+# Python of runtime.txt), and .venv is installed from it: pip checks every
+# hash, then regbook goes in editable, without dependencies (the lock has them).
+# ENV_SOURCE=newest installs the newest versions requirements.txt allows
+# instead (the weekly canary: `make test ENV_SOURCE=newest`). The stamp holds a
+# digest of the source and code/pyproject.toml: .venv is (re)installed when
+# their content changes (not their dates, which git does not keep), and
+# created if missing.
+LOCK := requirements-lock.txt
+ENV_TOOL := tests/env/lock.py
+ENV_SOURCE ?= lock
+ifeq ($(ENV_SOURCE),newest)
+ENV_INPUTS := requirements.txt code/pyproject.toml
+ENV_INSTALL := $(BIN)/python -m pip install --quiet --upgrade \
+	--upgrade-strategy eager -r requirements.txt
+else
+ENV_INPUTS := $(LOCK) code/pyproject.toml
+ENV_INSTALL := $(BIN)/python -m pip install --quiet --require-hashes \
+	-r $(LOCK) && $(BIN)/python -m pip install --quiet --no-deps -e ./code
+endif
+ENV_DIGEST = { echo "$(ENV_SOURCE)"; cat $(ENV_INPUTS); } | sha256sum | cut -c1-16
+env:
+	@want="$$($(ENV_DIGEST))"; \
+	if [ -x $(BIN)/python ] && [ "$$(cat $(STAMP) 2>/dev/null)" = "$$want" ]; \
+	then exit 0; fi; \
+	echo "make env: installing $(VENV) from $(firstword $(ENV_INPUTS))"; \
+	{ test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); } \
+	&& $(BIN)/python -m pip install --quiet --upgrade pip \
+	&& $(ENV_INSTALL) \
+	&& echo "$$want" > $(STAMP)
 
-env: $(STAMP)
+# Make the lock again from requirements.txt and code/pyproject.toml with uv
+# (installed on demand into _build/tools), keeping the versions it already pins
+# wherever the inputs allow them: `make lock` after editing an input reproduces
+# the rest. `make lock UPGRADE=1` moves every package to the newest release the
+# inputs allow. Also writes binder/requirements.txt: Binder's packages
+# (tests/env/lock.py) at the lock's versions. Commit all three files.
+UV_VERSION := 0.13.9
+UV_DIR := _build/tools/uv-$(UV_VERSION)
+UV := $(UV_DIR)/bin/uv
+LOCK_PYTHON := $(patsubst python-%,%,$(shell cat runtime.txt))
+LOCK_TARGET := --python-version $(LOCK_PYTHON) \
+	--python-platform x86_64-manylinux_2_28 --no-emit-package regbook
+$(UV):
+	rm -rf $(UV_DIR) && $(PYTHON) -m venv $(UV_DIR)
+	$(UV_DIR)/bin/pip install --quiet uv==$(UV_VERSION)
+
+.PHONY: lock
+lock: $(UV)
+	$(UV) pip compile --quiet requirements.txt -o $(LOCK) --generate-hashes \
+	  $(LOCK_TARGET) --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+	$(PYTHON) $(ENV_TOOL) stamp $(LOCK)
+	$(PYTHON) $(ENV_TOOL) binder-in | $(UV) pip compile --quiet - -c $(LOCK) \
+	  -o binder/requirements.txt $(LOCK_TARGET) --no-header --no-annotate
+	$(PYTHON) $(ENV_TOOL) binder-header binder/requirements.txt
+	$(PYTHON) $(ENV_TOOL) check
 
 # The execution cache (_build/.jupyter_cache) only notices changes in the notebooks.
 # Drop it (and Sphinx's saved doctrees, which hold the old outputs) when regbook or the
@@ -240,3 +289,68 @@ test-jax: $(JAX_STAMP)
 	$(JAX_PYTEST) --nbval-lax --nbval-current-env book \
 	  || { echo "make test-jax: FAILED at the notebooks"; exit 1; }; \
 	echo "make test-jax: passed in $$(( $$(date +%s) - t )) s"
+
+# The oldest versions the book claims: the lower bounds of TensorFlow, Keras,
+# NumPy, matplotlib, pandas and threadpoolctl in requirements.txt and
+# code/pyproject.toml (Colab's; tests/env/lock.py lowest), installed exactly
+# into their own environment, .venv-lowest (git-ignored), with regbook and
+# nbval; then every chapter once, with the Makefile's nbval command (without
+# --nbval-cache: these outputs stay out of the book's execution cache). The
+# environment is made again when the bounds, the Python or code/pyproject.toml
+# change. Colab runs Python 3.13: `make test-lowest LOWEST_PYTHON=python3.13`
+# where one is installed (the default is the Python of .venv, 3.11).
+LOWEST_VENV := .venv-lowest
+LOWEST_PYTHON ?= $(PYTHON)
+LOWEST_NBVAL = $(subst $(PYTEST),$(LOWEST_VENV)/bin/python -m pytest,$(NBVAL))
+.PHONY: test-lowest
+test-lowest:
+	@t=$$(date +%s); pins="$$($(PYTHON) $(ENV_TOOL) lowest)" || exit 1; \
+	want="$$pins; $$($(LOWEST_PYTHON) --version 2>&1); $$(sha256sum \
+	  code/pyproject.toml | cut -c1-16)"; \
+	if [ "$$(cat $(LOWEST_VENV)/.installed 2>/dev/null)" != "$$want" ]; then \
+	  echo "== lowest 1/2: a new $(LOWEST_VENV): $$pins"; \
+	  rm -rf $(LOWEST_VENV) && $(LOWEST_PYTHON) -m venv $(LOWEST_VENV) \
+	  && $(LOWEST_VENV)/bin/python -m pip install --quiet --upgrade pip \
+	  && $(LOWEST_VENV)/bin/python -m pip install --quiet $$pins \
+	    ipykernel nbval pytest -e ./code \
+	  && echo "$$want" > $(LOWEST_VENV)/.installed \
+	  || { echo "make test-lowest: FAILED to install $$pins"; exit 1; }; \
+	else echo "== lowest 1/2: $(LOWEST_VENV) has $$pins"; fi; \
+	echo "== lowest 1/2 took $$(( $$(date +%s) - t )) s"; \
+	echo "== lowest 2/2: every notebook (nbval) on the oldest versions"; \
+	$(LOWEST_VENV)/bin/python -m pip list 2>/dev/null | grep -iE \
+	  "^(tensorflow(-cpu)?|keras|numpy|matplotlib|pandas|threadpoolctl) "; \
+	$(TEST_ENV) $(LOWEST_NBVAL) book \
+	  || { echo "make test-lowest: FAILED at the notebooks"; exit 1; }; \
+	echo "make test-lowest: passed in $$(( $$(date +%s) - t )) s"
+
+# Binder's environment alone, as repo2docker makes it: a new .venv-binder
+# (git-ignored) from binder/requirements.txt only, then binder/postBuild
+# (regbook, without dependencies); its size; then nbval and pytest on top (for
+# testing only) and every chapter once with the Makefile's nbval command
+# (without --nbval-cache). Made again when binder/ or code/pyproject.toml
+# change; postBuild runs every time, so the chapters see this regbook.
+BINDER_VENV := .venv-binder
+BINDER_NBVAL = $(subst $(PYTEST),$(BINDER_VENV)/bin/python -m pytest,$(NBVAL))
+.PHONY: test-binder
+test-binder:
+	@t=$$(date +%s); \
+	want="$$(cat binder/requirements.txt binder/runtime.txt \
+	  code/pyproject.toml | sha256sum | cut -c1-16)"; \
+	if [ "$$(cat $(BINDER_VENV)/.installed 2>/dev/null)" != "$$want" ]; then \
+	  echo "== binder 1/2: a new $(BINDER_VENV) from binder/requirements.txt"; \
+	  rm -rf $(BINDER_VENV) && $(PYTHON) -m venv $(BINDER_VENV) \
+	  && $(BINDER_VENV)/bin/python -m pip install --quiet --no-cache-dir \
+	    -r binder/requirements.txt \
+	  && PATH="$(CURDIR)/$(BINDER_VENV)/bin:$$PATH" bash binder/postBuild \
+	  && echo "== binder: $$(du -sm $(BINDER_VENV) | cut -f1) MB installed" \
+	  && $(BINDER_VENV)/bin/python -m pip install --quiet nbval pytest \
+	  && echo "$$want" > $(BINDER_VENV)/.installed \
+	  || { echo "make test-binder: FAILED to install binder/"; exit 1; }; \
+	else PATH="$(CURDIR)/$(BINDER_VENV)/bin:$$PATH" bash binder/postBuild \
+	  >/dev/null || exit 1; fi; \
+	echo "== binder 1/2 took $$(( $$(date +%s) - t )) s"; \
+	echo "== binder 2/2: every notebook (nbval) in Binder's environment"; \
+	$(TEST_ENV) $(BINDER_NBVAL) book \
+	  || { echo "make test-binder: FAILED at the notebooks"; exit 1; }; \
+	echo "make test-binder: passed in $$(( $$(date +%s) - t )) s"
