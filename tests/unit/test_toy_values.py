@@ -102,3 +102,18 @@ def test_empty_inputs():
     with pytest.raises(ValueError, match="at least one value"):
         polynomial_values([], [1.0])
     assert polynomial_values([2.0], [1.0, 5.0]).tolist() == [2.0, 2.0]
+
+
+def test_min_norm_fit_with_a_column_0_that_is_not_constant():
+    from regbook.toy import min_norm_fit
+
+    rng = np.random.default_rng(4)
+    design = np.column_stack([[1.0, 2.0, 0.5, 1.5], rng.normal(size=(4, 5))])
+    y = rng.normal(size=4)
+    c, rest = design[:, 0], design[:, 1:]
+    projected = rest - np.outer(c, c @ rest) / (c @ c)
+    w_rest = np.linalg.pinv(projected) @ y  # y's part along c does not count
+    w_0 = c @ (y - rest @ w_rest) / (c @ c)
+    np.testing.assert_allclose(
+        min_norm_fit(design, y), np.r_[w_0, w_rest], rtol=1e-9, atol=1e-12
+    )
