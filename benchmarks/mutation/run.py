@@ -351,16 +351,13 @@ def run_module(module: str, args, config: dict, copies: list[Path]) -> dict:
                 for r in previous["survivors"]
             }
             kept = 0
+            where = {(w[0], w[1]) for w in wanted}
             for item in db.pending_work_items:
                 m = item.mutations[0]
+                here = (op_name(m), m.start_pos[0])
                 if (
-                    op_name(m) in {w[0] for w in wanted}
-                    and (
-                        op_name(m),
-                        m.start_pos[0],
-                        mutated_line(m, source_path),
-                    )
-                    in wanted
+                    here in where
+                    and (*here, mutated_line(m, source_path)) in wanted
                 ):
                     kept += 1
                     continue
