@@ -13,8 +13,9 @@ there:
 * :class:`HeldOutTest` guards the test set: it evaluates each selected model
   once and counts the calls, so a notebook can assert that the test set took no
   part in the choice;
-* :func:`weight_stats` measures the size and sparsity of the penalised kernels,
-  and :func:`markdown_table` prints a results table without pandas.
+* :func:`weight_stats` measures the size and sparsity of the penalised kernels;
+* :func:`difference_of_means` says whether two sets of seeds differ by more
+  than their noise: the difference of their means and its standard error.
 
 Nothing is cached: every number a chapter shows is computed by the reader's run.
 This module needs only NumPy (it never imports TensorFlow or Keras): models are
@@ -42,8 +43,8 @@ __all__ = [
     "Outcome",
     "Record",
     "collect",
+    "difference_of_means",
     "log_grid",
-    "markdown_table",
     "select",
     "sweep",
     "weight_stats",
@@ -183,9 +184,11 @@ def log_grid(start: float, stop: float, per_decade: int = 1) -> np.ndarray:
 
 
 def sweep(
-    run: Callable[[str, float, int], Mapping[str, float] | Outcome],
+    run: Callable[..., Any],
     factors: Mapping[str, Sequence[float]],
     seeds: Sequence[int] = (0,),
+    *,
+    batch: bool = False,
 ) -> list[Record]:
     """Call ``run(label, factor, seed)`` for every label, factor and seed.
 
@@ -194,19 +197,28 @@ def sweep(
             either as a mapping ``{metric: value}`` or as an :class:`Outcome`
             that also carries what the run wants to keep (e.g. the trained
             weights). Metric names starting with ``test`` are refused: the test
-            set takes no part in a sweep.
+            set takes no part in a sweep. With ``batch=True``, ``run(label,
+            factors, seed)`` gets a label's whole list of factors at once (to
+            train its models together) and returns one such result per factor,
+            in the same order.
         factors: The grid of each experiment: ``{label: [factor, ...]}``, e.g.
             ``{"L1": grid, "L2": grid}``. Factors must be finite and >= 0.
         seeds: The seeds every (label, factor) pair is run with.
+        batch: Call ``run`` once per label and seed, with all the label's
+            factors; each record's ``seconds`` is then the call's time divided
+            evenly among its factors.
 
     Returns:
         One :class:`Record` per run, in the order label, factor, seed.
 
     Raises:
         TypeError: If ``run`` is not callable, an argument has the wrong type,
-            or a run returns something other than a mapping of real numbers.
+            or a run returns something other than a mapping of real numbers
+            (with ``batch=True``: other than a sequence of them).
         ValueError: If ``factors`` or ``seeds`` is empty or repeats a value, a
-            factor is negative or not finite, or a run reports a test metric.
+            factor is negative or not finite, or a run reports a test metric
+            (with ``batch=True``: or a result count that differs from the
+            number of factors).
 
     Example:
         >>> rows = sweep(
@@ -237,14 +249,40 @@ def sweep(
             raise TypeError(f"factors' keys must be str labels, got {label!r}")
         grids[label] = _check_factors(grid, label)
     seed_list = _check_seeds(seeds)
+    if not isinstance(batch, bool):
+        raise TypeError(f"batch must be True or False, got {batch!r}")
 
     records = []
     for label, grid in grids.items():
-        for factor in grid:
+        done = {}
+        if batch:
             for seed in seed_list:
                 started = time.perf_counter()
-                result = run(label, factor, seed)
-                seconds = time.perf_counter() - started
+                results = run(label, list(grid), seed)
+                seconds = (time.perf_counter() - started) / len(grid)
+                if isinstance(results, (str, bytes, Mapping)) or not isinstance(
+                    results, Sequence
+                ):
+                    raise TypeError(
+                        f"run({label!r}, factors, {seed}) must return a "
+                        "sequence of results, one per factor, got "
+                        f"{type(results).__name__}"
+                    )
+                if len(results) != len(grid):
+                    raise ValueError(
+                        f"run({label!r}, factors, {seed}) returned "
+                        f"{len(results)} results for {len(grid)} factors"
+                    )
+                for i, factor in enumerate(grid):
+                    done[factor, seed] = results[i], seconds
+        for factor in grid:
+            for seed in seed_list:
+                if batch:
+                    result, seconds = done[factor, seed]
+                else:
+                    started = time.perf_counter()
+                    result = run(label, factor, seed)
+                    seconds = time.perf_counter() - started
                 artifact = None
                 if isinstance(result, Outcome):
                     result, artifact = result.metrics, result.artifact
@@ -616,64 +654,63 @@ def weight_stats(
     }
 
 
-def markdown_table(
-    rows: Sequence[Sequence[Any]],
-    headers: Sequence[str],
-    *,
-    align: str | None = None,
-) -> str:
-    """A Markdown (pipe) table, the pandas-free way to show results.
+def difference_of_means(
+    a: Sequence[float], b: Sequence[float]
+) -> tuple[float, float]:
+    r"""The difference of two means and its standard error.
 
-    Cells are written with ``str``: format numbers before passing them.
+    For runs that differ only in their seeds: is model ``a`` better than model
+    ``b``, or is the gap within the noise? With :math:`n_a` and :math:`n_b`
+    independent values, sample variances :math:`s_a^2` and :math:`s_b^2`
+    (``ddof=1``), the difference :math:`\bar a - \bar b` has the standard
+    error
+
+    .. math:: \sqrt{s_a^2 / n_a + s_b^2 / n_b}
+
+    (Welch's). A difference within about two standard errors of zero is within
+    the seed noise. The spread of single runs (:math:`s_a`) is the wrong
+    yardstick for a difference of means: it does not shrink with more seeds.
 
     Args:
-        rows: The table's rows, each as long as ``headers``.
-        headers: Column titles.
-        align: One letter per column, ``l``, ``r`` or ``c``; default: all left.
+        a: Values of one model, one per seed (at least two).
+        b: Values of the other model, one per seed (at least two).
+
+    Returns:
+        ``(mean(a) - mean(b), standard_error)``.
 
     Raises:
-        TypeError: If ``headers`` or a row is not a sequence.
-        ValueError: If a row's length or ``align`` does not match ``headers``.
+        TypeError: If ``a`` or ``b`` is not a sequence of real numbers.
+        ValueError: If ``a`` or ``b`` has fewer than two values, or a value is
+            not finite.
 
     Example:
-        >>> print(
-        ...     markdown_table(
-        ...         [["L2", "0.01"]], ["penalty", "factor"], align="lr"
-        ...     )
-        ... )
-        | penalty | factor |
-        | :--- | ---: |
-        | L2 | 0.01 |
+        >>> difference_of_means([1.0, 2.0, 3.0], [0.0, 2.0])
+        (1.0, 1.1547005383792515)
     """
-    if (
-        isinstance(headers, (str, bytes))
-        or not isinstance(headers, Sequence)
-        or not headers
-    ):
-        raise TypeError("headers must be a non-empty list of column titles")
-    n = len(headers)
-    align = align or "l" * n
-    if len(align) != n or set(align) - set("lrc"):
-        raise ValueError(
-            f"align must give one of l, r, c per column ({n}), got {align!r}"
-        )
-    rules = {"l": ":---", "r": "---:", "c": ":---:"}
-
-    def line(cells: Sequence[Any]) -> str:
-        return (
-            "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
-        )
-
-    out = [line(headers), "| " + " | ".join(rules[a] for a in align) + " |"]
-    for i, row in enumerate(rows):
-        if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
+    arrays = []
+    for name, values in (("a", a), ("b", b)):
+        if isinstance(values, (str, bytes)) or not isinstance(
+            values, (Sequence, np.ndarray)
+        ):
             raise TypeError(
-                f"rows[{i}] must be a sequence of cells, got "
-                f"{type(row).__name__}"
+                f"{name} must be a sequence of numbers, got "
+                f"{type(values).__name__}"
             )
-        if len(row) != n:
+        array = np.asarray(values)
+        if array.dtype.kind not in "fiu" or array.ndim != 1:
+            raise TypeError(
+                f"{name} must be a flat sequence of real numbers, got "
+                f"{values!r}"
+            )
+        if len(array) < 2:
             raise ValueError(
-                f"rows[{i}] has {len(row)} cells, headers have {n}"
+                f"{name} needs at least two values (seeds) for a standard "
+                f"error, got {len(array)}"
             )
-        out.append(line(row))
-    return "\n".join(out)
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{name} holds a value that is not finite")
+        arrays.append(array.astype(float))
+    x, y = arrays
+    difference = float(x.mean() - y.mean())
+    error = math.sqrt(x.var(ddof=1) / len(x) + y.var(ddof=1) / len(y))
+    return difference, error

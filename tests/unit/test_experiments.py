@@ -22,7 +22,6 @@ from regbook.experiments import (
     Record,
     collect,
     log_grid,
-    markdown_table,
     select,
     sweep,
     weight_stats,
@@ -341,7 +340,7 @@ def test_held_out_test_rejects_bad_names_and_models():
     assert test.calls == 0
 
 
-# --- weight_stats and markdown_table ------------------------------------------
+# --- weight_stats ------------------------------------------------------------
 
 
 def test_weight_stats_norm_and_near_zero_share():
@@ -372,34 +371,6 @@ def test_weight_stats_norm_and_near_zero_share():
 def test_weight_stats_rejects_bad_input(kernels, tol, error):
     with pytest.raises(error):
         weight_stats(kernels, tol=tol)
-
-
-def test_markdown_table_aligns_and_escapes():
-    text = markdown_table(
-        [["L1", 0.001, "|w| small"]], ["model", "factor", "note"], align="lrc"
-    )
-    assert text.splitlines() == [
-        "| model | factor | note |",
-        "| :--- | ---: | :---: |",
-        "| L1 | 0.001 | \\|w\\| small |",
-    ]
-    assert markdown_table([], ["a"]).count("\n") == 1
-
-
-@pytest.mark.parametrize(
-    "rows, headers, align, error, match",
-    [
-        ([["a"]], "a", None, TypeError, "headers"),
-        ([["a"]], [], None, TypeError, "headers"),
-        ([["a", "b"]], ["x"], None, ValueError, r"rows\[0\] has 2 cells"),
-        (["ab"], ["x", "y"], None, TypeError, r"rows\[0\]"),
-        ([["a"]], ["x"], "lr", ValueError, "align"),
-        ([["a"]], ["x"], "x", ValueError, "align"),
-    ],
-)
-def test_markdown_table_rejects_bad_shapes(rows, headers, align, error, match):
-    with pytest.raises(error, match=match):
-        markdown_table(rows, headers, align=align)
 
 
 def test_importing_experiments_does_not_import_tensorflow():
