@@ -319,7 +319,7 @@ class ValidationEvery(keras.callbacks.Callback):
 
     @property
     def updates(self) -> np.ndarray:
-        """The update counts of the measurements (0: before training)."""
+        """The update count of every measurement (0 is before training)."""
         return np.array(self.records["update"], dtype=np.int64)
 
     @property
