@@ -522,3 +522,36 @@ def test_ridge_accepts_the_smallest_positive_lam_and_integers():
     np.testing.assert_allclose(
         ridge_fit(LINE, [1, 2, 4], np.int64(1)), [4 / 3, 1.0], rtol=1e-12
     )
+
+
+def test_fits_name_the_rows_and_values_of_a_non_square_design():
+    design = polynomial_design([0.0, 1.0], 2)  # 2 rows, 3 columns
+    for fit, args in ((min_norm_fit, ()), (ridge_fit, (1.0,))):
+        with pytest.raises(
+            ValueError,
+            match=re.escape("design has 2 rows but y has 3 values: give one"),
+        ):
+            fit(design, [1.0, 2.0, 3.0], *args)
+
+
+def test_fits_reject_a_design_of_more_than_two_dimensions():
+    for fit, args in ((min_norm_fit, ()), (ridge_fit, (1.0,))):
+        with pytest.raises(ValueError, match=re.escape("got shape (2, 2, 1)")):
+            fit(np.ones((2, 2, 1)), [1.0, 2.0], *args)
+
+
+def test_fits_of_many_points():
+    # 300 points (row counts beyond Python's cached small integers): the
+    # minimum-norm line is the least-squares line, and ridge shrinks its slope
+    # by the factor sum(xc^2) / (sum(xc^2) + lam), xc the centred inputs.
+    x = np.linspace(0.0, 3.0, 300)
+    y = 2.0 - 0.5 * x + np.sin(7 * x)
+    design = polynomial_design(x, 1)
+    np.testing.assert_allclose(
+        min_norm_fit(design, y), fit_polynomial(x, y, 1), rtol=1e-9
+    )
+    slope = fit_polynomial(x, y, 1)[1]
+    spread = np.sum((x - x.mean()) ** 2)
+    np.testing.assert_allclose(
+        ridge_fit(design, y, 10.0)[1], slope * spread / (spread + 10.0)
+    )
