@@ -197,16 +197,16 @@ def sweep(
             either as a mapping ``{metric: value}`` or as an :class:`Outcome`
             that also carries what the run wants to keep (e.g. the trained
             weights). Metric names starting with ``test`` are refused: the test
-            set takes no part in a sweep. With ``batch=True``, ``run(label,
-            factors, seed)`` gets a label's whole list of factors at once (to
-            train its models together) and returns one such result per factor,
-            in the same order.
+            set takes no part in a sweep. With ``batch=True``, ``run(grid,
+            seed)`` gets the whole grid ``{label: [factor, ...]}`` at once (to
+            train all its models together) and returns ``{label: [result,
+            ...]}``, one such result per factor, in the grid's order.
         factors: The grid of each experiment: ``{label: [factor, ...]}``, e.g.
             ``{"L1": grid, "L2": grid}``. Factors must be finite and >= 0.
         seeds: The seeds every (label, factor) pair is run with.
-        batch: Call ``run`` once per label and seed, with all the label's
-            factors; each record's ``seconds`` is then the call's time divided
-            evenly among its factors.
+        batch: Call ``run`` once per seed, with the whole grid; each record's
+            ``seconds`` is then the call's time divided evenly among the
+            models it trained.
 
     Returns:
         One :class:`Record` per run, in the order label, factor, seed.
@@ -214,11 +214,12 @@ def sweep(
     Raises:
         TypeError: If ``run`` is not callable, an argument has the wrong type,
             or a run returns something other than a mapping of real numbers
-            (with ``batch=True``: other than a sequence of them).
+            (with ``batch=True``: other than a mapping of labels to sequences
+            of them).
         ValueError: If ``factors`` or ``seeds`` is empty or repeats a value, a
             factor is negative or not finite, or a run reports a test metric
-            (with ``batch=True``: or a result count that differs from the
-            number of factors).
+            (with ``batch=True``: or other labels than the grid's, or a number
+            of results that differs from the number of factors).
 
     Example:
         >>> rows = sweep(
@@ -228,6 +229,16 @@ def sweep(
         ... )
         >>> [(r.factor, r.seed) for r in rows][:3]
         [(0.01, 0), (0.01, 1), (0.1, 0)]
+        >>> together = sweep(
+        ...     lambda grid, seed: {
+        ...         label: [{"val_loss": f + seed} for f in fs]
+        ...         for label, fs in grid.items()
+        ...     },
+        ...     {"a": [0.1, 1.0], "b": [2.0]},
+        ...     batch=True,
+        ... )
+        >>> [(r.label, r.factor, r.metrics["val_loss"]) for r in together]
+        [('a', 0.1, 0.1), ('a', 1.0, 1.0), ('b', 2.0, 2.0)]
     """
     if not callable(run):
         raise TypeError(
@@ -251,34 +262,14 @@ def sweep(
     seed_list = _check_seeds(seeds)
     if not isinstance(batch, bool):
         raise TypeError(f"batch must be True or False, got {batch!r}")
+    done = _run_batches(run, grids, seed_list) if batch else {}
 
     records = []
     for label, grid in grids.items():
-        done = {}
-        if batch:
-            for seed in seed_list:
-                started = time.perf_counter()
-                results = run(label, list(grid), seed)
-                seconds = (time.perf_counter() - started) / len(grid)
-                if isinstance(results, (str, bytes, Mapping)) or not isinstance(
-                    results, Sequence
-                ):
-                    raise TypeError(
-                        f"run({label!r}, factors, {seed}) must return a "
-                        "sequence of results, one per factor, got "
-                        f"{type(results).__name__}"
-                    )
-                if len(results) != len(grid):
-                    raise ValueError(
-                        f"run({label!r}, factors, {seed}) returned "
-                        f"{len(results)} results for {len(grid)} factors"
-                    )
-                for i, factor in enumerate(grid):
-                    done[factor, seed] = results[i], seconds
         for factor in grid:
             for seed in seed_list:
                 if batch:
-                    result, seconds = done[factor, seed]
+                    result, seconds = done[label, factor, seed]
                 else:
                     started = time.perf_counter()
                     result = run(label, factor, seed)
@@ -297,6 +288,50 @@ def sweep(
                     )
                 )
     return records
+
+
+def _run_batches(
+    run: Callable[..., Any],
+    grids: dict[str, list[float]],
+    seeds: list[int],
+) -> dict[tuple[str, float, int], tuple[Any, float]]:
+    """``sweep(batch=True)``: one call of ``run(grid, seed)`` per seed."""
+    done = {}
+    size = sum(len(grid) for grid in grids.values())
+    for seed in seeds:
+        started = time.perf_counter()
+        results = run(
+            {label: list(grid) for label, grid in grids.items()}, seed
+        )
+        seconds = (time.perf_counter() - started) / size
+        where = f"run(grid, {seed})"
+        if not isinstance(results, Mapping):
+            raise TypeError(
+                f"{where} must return a mapping {{label: [result, ...]}}, got "
+                f"{type(results).__name__}"
+            )
+        if set(results) != set(grids):
+            raise ValueError(
+                f"{where} returned the labels {sorted(map(str, results))}, "
+                f"the grid has {sorted(grids)}"
+            )
+        for label, grid in grids.items():
+            got = results[label]
+            if isinstance(got, (str, bytes, Mapping)) or not isinstance(
+                got, Sequence
+            ):
+                raise TypeError(
+                    f"{where} must give {label!r} a sequence of results, one "
+                    f"per factor, got {type(got).__name__}"
+                )
+            if len(got) != len(grid):
+                raise ValueError(
+                    f"{where} returned {len(got)} results for the "
+                    f"{len(grid)} factors of {label!r}"
+                )
+            for i, factor in enumerate(grid):
+                done[label, factor, seed] = got[i], seconds
+    return done
 
 
 def _check_metrics(

@@ -1,6 +1,6 @@
 """regbook.experiments by value: difference_of_means (the standard error that
-chapter 4 compares seeds with) and sweep's batched mode (one call trains a
-label's factors together)."""
+chapter 4 compares seeds with) and sweep's batched mode (one call per seed
+trains the whole grid together)."""
 
 from __future__ import annotations
 
@@ -83,21 +83,27 @@ class Clock:
         return self.now
 
 
-def test_batched_sweep_calls_once_per_label_and_seed_in_record_order():
+def together(grid, seed):
+    """A batched run: every label's factors in one call."""
+    return {
+        label: [{"val_loss": 10 * f + seed} for f in factors]
+        for label, factors in grid.items()
+    }
+
+
+def test_batched_sweep_calls_once_per_seed_with_the_whole_grid():
     calls = []
 
-    def run(label, factors, seed):
-        calls.append((label, factors, seed))
-        return [{"val_loss": 10 * f + seed} for f in factors]
+    def run(grid, seed):
+        calls.append((grid, seed))
+        return together(grid, seed)
 
     records = sweep(
         run, {"a": [0.1, 1.0], "b": [2.0]}, seeds=[0, 3], batch=True
     )
     assert calls == [
-        ("a", [0.1, 1.0], 0),
-        ("a", [0.1, 1.0], 3),
-        ("b", [2.0], 0),
-        ("b", [2.0], 3),
+        ({"a": [0.1, 1.0], "b": [2.0]}, 0),
+        ({"a": [0.1, 1.0], "b": [2.0]}, 3),
     ]
     assert [(r.label, r.factor, r.seed) for r in records] == [
         ("a", 0.1, 0),
@@ -112,14 +118,29 @@ def test_batched_sweep_calls_once_per_label_and_seed_in_record_order():
     assert grid.values.tolist() == [[1.0, 4.0], [10.0, 13.0]]
 
 
+def test_batched_sweep_gets_lists_it_may_not_change_the_grid_through():
+    def run(grid, seed):
+        out = together(grid, seed)
+        grid["a"].append(5.0)  # the caller's grid must not change
+        return out
+
+    factors = {"a": [0.1, 1.0]}
+    records = sweep(run, factors, seeds=[0, 1], batch=True)
+    assert factors == {"a": [0.1, 1.0]}
+    assert [r.factor for r in records] == [0.1, 0.1, 1.0, 1.0]
+
+
 def test_batched_sweep_gives_the_same_records_as_one_run_per_factor():
     def one(label, factor, seed):
         return {"val_loss": (factor - 0.1) ** 2 + seed}
 
-    def many(label, factors, seed):
-        return [one(label, f, seed) for f in factors]
+    def many(grid, seed):
+        return {
+            label: [one(label, f, seed) for f in fs]
+            for label, fs in grid.items()
+        }
 
-    grid = {"x": [0.01, 0.1, 1.0]}
+    grid = {"x": [0.01, 0.1, 1.0], "y": [0.5]}
     plain = sweep(one, grid, seeds=[0, 1])
     batched = sweep(many, grid, seeds=[0, 1], batch=True)
     assert [(r.label, r.factor, r.seed, r.metrics) for r in plain] == [
@@ -127,34 +148,40 @@ def test_batched_sweep_gives_the_same_records_as_one_run_per_factor():
     ]
 
 
-def test_batched_sweep_shares_the_time_of_a_call_among_its_factors(
+def test_batched_sweep_shares_the_time_of_a_call_among_its_models(
     monkeypatch,
 ):
     clock = Clock()
     monkeypatch.setattr(experiments.time, "perf_counter", clock)
 
-    def run(label, factors, seed):
-        clock.now += 3.0 + seed  # the whole batch "takes" this long
-        return [{"val_loss": f} for f in factors]
+    def run(grid, seed):
+        clock.now += 4.0 + 2 * seed  # the whole batch "takes" this long
+        return together(grid, seed)
 
-    records = sweep(run, {"a": [0.1, 1.0, 2.0]}, seeds=[0, 3], batch=True)
-    assert [r.seconds for r in records] == [1.0, 2.0] * 3
+    records = sweep(
+        run, {"a": [0.1, 1.0, 2.0], "b": [3.0]}, seeds=[0, 2], batch=True
+    )
+    assert [r.seconds for r in records] == [1.0, 2.0] * 4
 
 
 def test_batched_sweep_keeps_outcome_artifacts_per_factor():
-    def run(label, factors, seed):
-        return [Outcome({"val_loss": f}, artifact=("w", f)) for f in factors]
+    def run(grid, seed):
+        return {
+            label: [Outcome({"val_loss": f}, artifact=(label, f)) for f in fs]
+            for label, fs in grid.items()
+        }
 
-    records = sweep(run, {"a": [0.5, 0.25]}, batch=True)
+    records = sweep(run, {"a": [0.5, 0.25], "b": [1.0]}, batch=True)
     assert [(r.factor, r.artifact) for r in records] == [
-        (0.5, ("w", 0.5)),
-        (0.25, ("w", 0.25)),
+        (0.5, ("a", 0.5)),
+        (0.25, ("a", 0.25)),
+        (1.0, ("b", 1.0)),
     ]
 
 
 def test_batched_sweep_checks_each_result_like_a_single_run():
-    def run(label, factors, seed):
-        return [{"val_loss": 1.0}, {"test_loss": 2.0}]
+    def run(grid, seed):
+        return {"a": [{"val_loss": 1.0}, {"test_loss": 2.0}]}
 
     with pytest.raises(ValueError, match=r"run\('a', 2, 0\).*test metric"):
         sweep(run, {"a": [1.0, 2.0]}, batch=True)
@@ -163,14 +190,30 @@ def test_batched_sweep_checks_each_result_like_a_single_run():
 @pytest.mark.parametrize(
     "results, error, match",
     [
-        ({"val_loss": 1.0}, TypeError, "must return a sequence of results"),
-        ("ab", TypeError, "got str"),
+        ([{"val_loss": 1.0}] * 2, TypeError, "must return a mapping"),
         (None, TypeError, "got NoneType"),
-        ([{"val_loss": 1.0}], ValueError, "returned 1 results for 2 factors"),
+        ({"a": [{"val_loss": 1.0}] * 2}, ValueError, "the grid has"),
         (
-            [{"val_loss": 1.0}] * 3,
+            {"a": [{}] * 2, "b": [{}], "c": []},
             ValueError,
-            r"run\('a', factors, 0\) returned 3 results for 2 factors",
+            r"returned the labels \['a', 'b', 'c'\], the grid has \['a', 'b'\]",
+        ),
+        (
+            {"a": {"val_loss": 1.0}, "b": [{}]},
+            TypeError,
+            "must give 'a' a sequence of results",
+        ),
+        ({"a": "ab", "b": [{}]}, TypeError, "got str"),
+        ({"a": None, "b": [{}]}, TypeError, "got NoneType"),
+        (
+            {"a": [{"val_loss": 1.0}], "b": [{}]},
+            ValueError,
+            r"run\(grid, 0\) returned 1 results for the 2 factors of 'a'",
+        ),
+        (
+            {"a": [{"val_loss": 1.0}] * 2, "b": [{}] * 3},
+            ValueError,
+            "returned 3 results for the 1 factors of 'b'",
         ),
     ],
 )
@@ -178,18 +221,22 @@ def test_batched_sweep_rejects_a_wrong_number_or_kind_of_results(
     results, error, match
 ):
     with pytest.raises(error, match=match):
-        sweep(lambda *args: results, {"a": [1.0, 2.0]}, batch=True)
+        sweep(
+            lambda grid, seed: results,
+            {"a": [1.0, 2.0], "b": [3.0]},
+            batch=True,
+        )
 
 
 def test_batch_must_be_a_bool_and_is_off_by_default():
     calls = []
 
     def run(label, factor, seed):
-        calls.append(factor)
+        calls.append((label, factor, seed))
         return {"val_loss": factor}
 
     sweep(run, {"a": [1.0, 2.0]})
-    assert calls == [1.0, 2.0]  # one call per factor, each with a float
+    assert calls == [("a", 1.0, 0), ("a", 2.0, 0)]  # one call per factor
     with pytest.raises(TypeError, match="batch must be True or False"):
         sweep(run, {"a": [1.0]}, batch=1)
     with pytest.raises(TypeError, match="batch must be True or False"):
