@@ -319,7 +319,7 @@ test-lowest:
 	echo "== lowest 1/2 took $$(( $$(date +%s) - t )) s"; \
 	echo "== lowest 2/2: every notebook (nbval) on the oldest versions"; \
 	$(LOWEST_VENV)/bin/python -m pip list 2>/dev/null | grep -iE \
-	  "^(tensorflow(-cpu)?|keras|numpy|matplotlib|pandas|threadpoolctl) "; \
+	  "^(tensorflow([-_]cpu)?|keras|numpy|matplotlib|pandas|threadpoolctl) "; \
 	$(TEST_ENV) $(LOWEST_NBVAL) book \
 	  || { echo "make test-lowest: FAILED at the notebooks"; exit 1; }; \
 	echo "make test-lowest: passed in $$(( $$(date +%s) - t )) s"

@@ -268,3 +268,116 @@ def test_linkcheck_target_checks_the_theme_addresses_too():
     steps_line = re.search(r"^TEST_STEPS\s*:?=(.*)$", MAKEFILE, re.M).group(1)
     assert "linkcheck" not in test_recipe + steps_line, "CI has no network"
     assert "linkcheck" not in CI_RUN
+
+
+# --- The weekly canary: make test on the newest versions (not the lock) ------
+
+CANARY = yaml.safe_load(
+    (ROOT / ".github" / "workflows" / "canary.yml").read_text()
+)
+
+
+def test_canary_runs_weekly_and_on_demand_never_on_pushes():
+    on = CANARY.get("on", CANARY.get(True))
+    assert set(on) == {"schedule", "workflow_dispatch"}
+    (cron,) = [entry["cron"] for entry in on["schedule"]]
+    _minute, _hour, day, month, weekday = cron.split()
+    assert day == month == "*" and re.fullmatch(r"[0-6]", weekday), cron
+    assert CANARY["permissions"] == {"contents": "read"}
+
+
+def test_canary_tests_the_newest_versions_not_the_lock():
+    (job,) = CANARY["jobs"].values()
+    runs = [step.get("run", "").strip() for step in job["steps"]]
+    install = runs.index("make env ENV_SOURCE=newest")
+    assert runs.index("make test ENV_SOURCE=newest") > install
+    assert str(job["env"]["CI"]).lower() == "true", "the browser test runs"
+    assert any("apt-get install" in r and "chromium" in r for r in runs)
+    runtime = (ROOT / "runtime.txt").read_text().strip().removeprefix("python-")
+    assert job["container"].startswith(f"python:{runtime}")
+    # The Makefile's newest source is requirements.txt, upgraded eagerly.
+    newest = re.search(
+        r"^ifeq \(\$\(ENV_SOURCE\),newest\)\n((?:.*\n)*?)else\n", MAKEFILE, re.M
+    ).group(1)
+    assert "ENV_INPUTS := requirements.txt code/pyproject.toml" in newest
+    assert "--upgrade" in newest and "-r requirements.txt" in newest
+    assert "--upgrade-strategy eager" in newest.replace("\\\n\t", "")
+    assert "LOCK" not in newest
+
+
+def test_canary_fails_loudly_and_keeps_the_versions():
+    (job,) = CANARY["jobs"].values()
+    steps = job["steps"]
+    (script,) = [
+        s
+        for s in steps
+        if s.get("uses", "").startswith("actions/github-script")
+    ]
+    assert script["if"] == "failure() && github.event_name == 'schedule'"
+    assert "issues.create" in script["with"]["script"]
+    assert job["permissions"] == {"contents": "read", "issues": "write"}
+    (upload,) = [
+        s
+        for s in steps
+        if s.get("uses", "").split("@")[0] == "actions/upload-artifact"
+    ]
+    assert upload["if"] == "always()"
+    assert upload["with"]["path"] == "newest-versions.txt"
+    readme = (ROOT / "README.md").read_text()
+    assert "When the canary goes red" in readme
+
+
+def test_dependabot_updates_the_pip_lock_weekly_and_keeps_the_ranges():
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    assert config["version"] == 2
+    (pip,) = [u for u in config["updates"] if u["package-ecosystem"] == "pip"]
+    assert pip["directory"] == "/" and pip["schedule"]["interval"] == "weekly"
+    # Ranges stay (their lower bounds are claims make test-lowest checks).
+    assert pip["versioning-strategy"] == "increase-if-necessary"
+    # Dependabot's pip ecosystem reads requirements files ending in .txt.
+    assert (ROOT / "requirements-lock.txt").is_file()
+    ignored = {rule["dependency-name"] for rule in pip["ignore"]}
+    assert "jupyter-book" in ignored
+
+
+# --- The lowest versions and Binder's environment (environments.yml) ---------
+
+ENVIRONMENTS = yaml.safe_load(
+    (ROOT / ".github" / "workflows" / "environments.yml").read_text()
+)
+
+
+def test_environments_run_weekly_and_when_the_environment_changes():
+    on = ENVIRONMENTS.get("on", ENVIRONMENTS.get(True))
+    assert set(on) == {"push", "pull_request", "schedule", "workflow_dispatch"}
+    assert on["push"]["branches"] == ["main"]
+    for event in ("push", "pull_request"):
+        paths = on[event]["paths"]
+        for needed in (
+            "requirements.txt",
+            "requirements-lock.txt",
+            "binder/**",
+            "code/pyproject.toml",
+        ):
+            assert needed in paths, f"{event} must notice {needed}"
+    (cron,) = [entry["cron"] for entry in on["schedule"]]
+    _minute, _hour, day, month, weekday = cron.split()
+    assert day == month == "*" and re.fullmatch(r"[0-6]", weekday), cron
+    assert ENVIRONMENTS["permissions"] == {"contents": "read"}
+
+
+def test_environments_run_the_make_targets_on_the_right_pythons():
+    jobs = ENVIRONMENTS["jobs"]
+    runtime = (ROOT / "runtime.txt").read_text().strip().removeprefix("python-")
+
+    def run(job: dict) -> list[str]:
+        return [s.get("run", "").strip() for s in job["steps"] if "run" in s]
+
+    assert run(jobs["lowest"]) == ["make test-lowest"]
+    pythons = jobs["lowest"]["strategy"]["matrix"]["python"]
+    assert runtime in pythons and "3.13" in pythons, "runtime.txt's and Colab's"
+    assert jobs["lowest"]["container"] == "python:${{ matrix.python }}-bookworm"
+    assert run(jobs["binder"]) == ["make test-binder"]
+    assert jobs["binder"]["container"] == f"python:{runtime}-bookworm"
+    for name in ("test-lowest", "test-binder"):
+        assert re.search(rf"^{name}:$", MAKEFILE, re.M), f"no make {name}"
