@@ -27,6 +27,10 @@ Modules:
 * :mod:`regbook.models` -- Keras model builders (imports Keras when used).
 * :mod:`regbook.callbacks` -- Keras callbacks, e.g. the weight sizes per epoch
   (imports Keras).
+* :mod:`regbook.linear` -- early stopping, ridge and noisy inputs on a linear
+  model, in closed form (NumPy only).
+* :mod:`regbook.side_by_side` -- many small Keras networks trained side by side
+  as one model, restarted per seed (imports Keras).
 """
 
 from regbook.notebook import glue, setup

@@ -276,6 +276,8 @@ class SideBySide:
         parts: list[list[np.ndarray]] = [[] for _ in self.keys]
         for start in range(0, n, batch_size):
             outs = self.model(x[start : start + batch_size], training=False)
+            if len(self.keys) == 1:  # a model with one output returns it bare
+                outs = [outs]
             for part, out in zip(parts, outs, strict=True):
                 part.append(keras.ops.convert_to_numpy(out))
         result = {}

@@ -244,6 +244,17 @@ def test_predict_by_branch():
         net.predict(X, batch_size=2.0)
 
 
+def test_predict_with_one_branch():
+    net = SideBySide({"only": mlp}, 12)
+    out = net.predict(X)
+    assert list(out) == ["only"] and out["only"].shape == (48,)
+    np.testing.assert_allclose(
+        out["only"],
+        keras.ops.convert_to_numpy(net.model(X.astype("float32")))[:, 0],
+        rtol=1e-6,
+    )
+
+
 def test_binary_cross_entropy_by_value():
     assert binary_cross_entropy([1, 0], [0.8, 0.4]) == pytest.approx(
         -(np.log(0.8) + np.log(0.6)) / 2
