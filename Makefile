@@ -20,6 +20,11 @@ JB_FLAGS := -W -n --keep-going
 TEST_ENV := REGBOOK_DATA=synthetic REGBOOK_CONDITION=default
 # The other data conditions (regbook.data.CONDITIONS) that make test-robust runs.
 CONDITIONS ?= seed-b seed-c train-4000 vocab-500 hard
+# The ones .ci/run affords on every push (make test-robust CONDITIONS=...): the
+# two that change the data most (noisier labels and a weaker signal; small
+# splits, as in a 4,000-review slice of IMDB). All five run every night
+# (.github/workflows/nightly.yml).
+CI_CONDITIONS := hard train-4000
 # nbval, with the plugin that stores each passing notebook's outputs in the book's
 # execution cache, so that the build does not execute the notebooks again.
 NBVAL := PYTHONPATH=tests/notebooks $(PYTEST) -p nbval_cache --nbval-lax \
@@ -182,6 +187,11 @@ test-robust: env
 	  exit 1; \
 	fi
 
+# The conditions .ci/run runs (CI_CONDITIONS, above).
+.PHONY: print-ci-conditions
+print-ci-conditions:
+	@echo $(CI_CONDITIONS)
+
 # The whole book as one PDF: Jupyter Book's LaTeX builder (XeLaTeX, through
 # sphinx-jupyterbook-latex), one chapter per _toc.yml entry, from the same
 # execution cache as the HTML (notebooks already run are not run again). Writes
@@ -280,15 +290,25 @@ $(JAX_STAMP): tests/requirements-jax.txt code/pyproject.toml
 	$(JAX_VENV)/bin/python -m pip install --quiet -r tests/requirements-jax.txt
 	@touch $(JAX_STAMP)
 
+# JAX_NOTEBOOKS: the notebooks run on JAX (every chapter by default; .ci/run
+# uses make test-jax-quick, chapter 3 only, and the nightly workflow runs all).
+JAX_NOTEBOOKS ?= book
 test-jax: $(JAX_STAMP)
 	@t=$$(date +%s); \
 	echo "== JAX 1/2: unit tests (KERAS_BACKEND=jax)"; \
 	$(JAX_PYTEST) tests/unit --ignore=tests/unit/test_nbval_cache.py \
 	  || { echo "make test-jax: FAILED at the unit tests"; exit 1; }; \
-	echo "== JAX 2/2: every notebook (nbval, KERAS_BACKEND=jax)"; \
-	$(JAX_PYTEST) --nbval-lax --nbval-current-env book \
+	echo "== JAX 2/2: notebooks (nbval, KERAS_BACKEND=jax): $(JAX_NOTEBOOKS)"; \
+	$(JAX_PYTEST) --nbval-lax --nbval-current-env $(JAX_NOTEBOOKS) \
 	  || { echo "make test-jax: FAILED at the notebooks"; exit 1; }; \
 	echo "make test-jax: passed in $$(( $$(date +%s) - t )) s"
+
+# What .ci/run affords of JAX on every push: the unit tests, and chapter 3,
+# the chapter about the Keras API itself.
+.PHONY: test-jax-quick
+test-jax-quick:
+	@$(MAKE) --no-print-directory test-jax \
+	  JAX_NOTEBOOKS=book/03_keras_regularizers.ipynb
 
 # The oldest versions the book claims: the lower bounds of TensorFlow, Keras,
 # NumPy, matplotlib, pandas and threadpoolctl in requirements.txt and

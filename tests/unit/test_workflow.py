@@ -97,7 +97,11 @@ def test_test_job_runs_ci_script_with_ci_true():
     # Each step of .ci/run is a `step "<what>" <command>` line, timed.
     commands = re.findall(r'^step "[^"]*" (.+)$', CI_RUN, re.M)
     assert "make test" in commands, ".ci/run must run the README's make test"
-    assert "make test-robust" in commands, ".ci/run must run the conditions"
+    assert 'make test-robust CONDITIONS="$conditions"' in commands, (
+        ".ci/run must run the data conditions"
+    )
+    assert "make test-jax-quick" in commands, ".ci/run must run JAX"
+    assert "make --no-print-directory -s print-ci-conditions" in CI_RUN
     assert "apt-get install" in CI_RUN and "chromium" in CI_RUN, (
         ".ci/run must install chromium in CI"
     )
@@ -381,3 +385,56 @@ def test_environments_run_the_make_targets_on_the_right_pythons():
     assert jobs["binder"]["container"] == f"python:{runtime}-bookworm"
     for name in ("test-lowest", "test-binder"):
         assert re.search(rf"^{name}:$", MAKEFILE, re.M), f"no make {name}"
+
+
+# --- What .ci/run leaves to the night (nightly.yml) ---------------------------
+
+NIGHTLY = yaml.safe_load(
+    (ROOT / ".github" / "workflows" / "nightly.yml").read_text()
+)
+
+
+def _make_variable(name: str) -> list[str]:
+    match = re.search(rf"^{name}\s*[:?]?=(.*)$", MAKEFILE, re.M)
+    assert match, f"the Makefile sets no {name}"
+    return match.group(1).split()
+
+
+def test_ci_runs_some_conditions_and_the_night_runs_them_all():
+    from regbook.data import CONDITIONS
+
+    every = _make_variable("CONDITIONS")
+    assert set(every) == set(CONDITIONS) - {"default"}, (
+        "make test-robust runs every condition but make test's"
+    )
+    ci = _make_variable("CI_CONDITIONS")
+    assert ci and set(ci) <= set(every) and len(ci) < len(every)
+    jobs = NIGHTLY["jobs"]["checks"]
+    targets = [
+        entry["target"] for entry in jobs["strategy"]["matrix"]["include"]
+    ]
+    assert sorted(targets) == ["test-jax", "test-pdf", "test-robust"]
+    runs = [step.get("run", "") for step in jobs["steps"]]
+    assert "make ${{ matrix.target }}" in runs, "the targets with no overrides"
+
+
+def test_nightly_runs_every_night_never_on_pushes_and_reports():
+    on = NIGHTLY.get("on", NIGHTLY.get(True))
+    assert set(on) == {"schedule", "workflow_dispatch"}
+    (cron,) = [entry["cron"] for entry in on["schedule"]]
+    assert cron.split()[2:] == ["*", "*", "*"], "every night"
+    assert NIGHTLY["permissions"] == {"contents": "read"}
+    report = NIGHTLY["jobs"]["report"]
+    assert report["needs"] == ["checks"]
+    assert report["if"] == "failure() && github.event_name == 'schedule'"
+    assert "issues.create" in report["steps"][0]["with"]["script"]
+
+
+def test_jax_quick_is_test_jax_on_chapter_3():
+    recipe = re.search(
+        r"^test-jax-quick:\n((?:\t.*\n)+)", MAKEFILE, re.M
+    ).group(1)
+    assert "test-jax" in recipe
+    assert "JAX_NOTEBOOKS=book/03_keras_regularizers.ipynb" in recipe
+    assert (ROOT / "book" / "03_keras_regularizers.ipynb").is_file()
+    assert _make_variable("JAX_NOTEBOOKS") == ["book"], "all by default"
