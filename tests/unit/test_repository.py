@@ -130,3 +130,22 @@ def test_requirements_pin_jupyter_book_1():
     text = (ROOT / "requirements.txt").read_text()
     assert re.search(r"^jupyter-book>=1\.0\.4,<2$", text, re.M)
     assert re.search(r"^-e \./code$", text, re.M)
+
+
+def test_every_reference_is_cited():
+    """references.bib holds only works the book cites (in a chapter, a page
+    or a docstring of regbook that the API page renders), and every citation
+    names an entry of it."""
+    bib = (ROOT / "book" / "references.bib").read_text()
+    keys = set(re.findall(r"^@\w+\{([^,\s]+),", bib, re.M))
+    assert keys, "no entries found in references.bib"
+    sources = [*NOTEBOOKS, *(ROOT / "book").glob("*.md")]
+    sources += (ROOT / "code" / "regbook").glob("*.py")
+    text = "\n".join(path.read_text() for path in sources)
+    cited = set()
+    # MyST's {cite:p}`a,b` and the docstrings' reST :cite:t:`a`
+    pattern = r"(?:\{cite(?::\w+)?\}|:cite(?::\w+)?:)`([^`]+)`"
+    for group in re.findall(pattern, text):
+        cited.update(key.strip() for key in group.split(","))
+    assert not keys - cited, f"never cited: {sorted(keys - cited)}"
+    assert not cited - keys, f"cited but not in references.bib: {cited - keys}"
