@@ -95,6 +95,9 @@ class KernelMemory(threading.Thread):
     def __init__(self, client: nbclient.NotebookClient):
         super().__init__(daemon=True)
         self.client, self.peak, self._done = client, 0, threading.Event()
+        #: After every code cell: (cell index, its first line, the kernel's
+        #: high-water mark and resident memory in bytes), for the breakdown.
+        self.cells: list[tuple[int, str, int, int]] = []
 
     def _kernel(self) -> psutil.Process | None:
         provisioner = getattr(
@@ -103,24 +106,29 @@ class KernelMemory(threading.Thread):
         pid = getattr(getattr(provisioner, "process", None), "pid", None)
         return psutil.Process(pid) if pid else None
 
-    def sample(self, *_args, **_kwargs) -> None:
+    def sample(self, *_args, **kwargs) -> None:
         try:
             kernel = self._kernel()
             if kernel is None:
                 return
-            with open(
-                f"/proc/{kernel.pid}/status"
-            ) as status:  # high-water mark, exact
-                hwm = next(
-                    int(line.split()[1]) * 1024
-                    for line in status
-                    if line.startswith("VmHWM:")
+            with open(f"/proc/{kernel.pid}/status") as status:
+                fields = dict(
+                    line.split(":", 1) for line in status if ":" in line
                 )
+            hwm = int(fields["VmHWM"].split()[0]) * 1024  # exact peak
+            rss = int(fields["VmRSS"].split()[0]) * 1024
             children = sum(
                 c.memory_info().rss for c in kernel.children(recursive=True)
             )
             self.peak = max(self.peak, hwm + children)
-        except (psutil.Error, OSError, StopIteration):
+            cell = kwargs.get("cell")
+            if cell is not None and cell.get("cell_type") == "code":
+                first = next(
+                    (ln for ln in cell.source.splitlines() if ln.strip()), ""
+                )
+                index = kwargs.get("cell_index", -1)
+                self.cells.append((index, first[:60], hwm, rss))
+        except (psutil.Error, OSError, KeyError, ValueError):
             pass  # the kernel is starting or gone
 
     def run(self) -> None:
@@ -162,6 +170,7 @@ def run_notebook(path: Path, condition: str = "default") -> dict:
         "condition": condition,
         "wall": wall,
         "peak": memory.stop(),
+        "cells": memory.cells,
         "time_budget": time_budget(path),
         "error": error,
     }
@@ -361,6 +370,45 @@ def chapter_rows(runs: list[dict], cal: dict | None) -> list[str]:
     return rows
 
 
+def breakdown(runs: list[dict], top: int = 3) -> list[str]:
+    """Where each chapter's memory goes: the kernel after its first code cell
+    (Python, IPython, regbook.setup and so TensorFlow), then the cells that
+    raised the kernel's high-water mark most, and what stays resident at the
+    end."""
+    lines = [
+        "## Where the memory goes (default condition)",
+        "",
+        "The kernel's high-water mark (VmHWM) read after every code cell. "
+        "*Start*: after the first code cell (Python, IPython, `regbook.setup`, "
+        "which imports TensorFlow where the chapter uses it). Then the "
+        f"{top} cells that raised the mark most, by how much, and the "
+        "resident memory (VmRSS) at the end.",
+        "",
+        "| notebook | start (MB) | largest rises (cell: first line, MB) "
+        "| peak (MB) | resident at the end (MB) |",
+        "|---|---:|---|---:|---:|",
+    ]
+    for run in runs:
+        cells = run.get("cells") or []
+        if not cells:
+            continue
+        rises = [
+            (hwm - previous[2], index, first)
+            for previous, (index, first, hwm, _rss) in itertools.pairwise(cells)
+        ]
+        largest = sorted(rises, reverse=True)[:top]
+        text = "; ".join(
+            f"{index}: `{first.replace('|', '/')}` +{rise / 1e6:,.0f}"
+            for rise, index, first in largest
+            if rise > 0
+        )
+        lines.append(
+            f"| {run['name']} | {cells[0][2] / 1e6:,.0f} | {text} | "
+            f"{cells[-1][2] / 1e6:,.0f} | {cells[-1][3] / 1e6:,.0f} |"
+        )
+    return [*lines, ""]
+
+
 TABLE_HEAD = [
     "| notebook | data condition | ran | wall time (s) | in calibration "
     "units | time | peak memory (MB) | memory |",
@@ -422,6 +470,7 @@ def report(
             "Wall time includes starting the kernel. Peak memory: the kernel's "
             "VmHWM plus its child processes' resident memory.",
             "",
+            *breakdown(chapters),
         ]
     if matrix:
         total = sum(c["wall"] for c in matrix)
