@@ -50,3 +50,10 @@ def test_breakdown_leaves_out_cells_that_raised_nothing_and_empty_runs():
     )
     rows = [line for line in lines if line.startswith("| book/")]
     assert rows == ["| book/02_y.ipynb | 300 |  | 300 | 200 |"]
+
+
+def test_a_run_is_busy_when_others_load_the_machine_not_when_it_does():
+    assert not run.busy(0.15, 1.52, 2), "the run's own load, after it"
+    assert run.busy(1.2, 1.5, 2), "busy before the run started"
+    assert run.busy(0.1, 2.6, 2), "more load after than the run explains"
+    assert not run.busy(1.0, 2.5, 2), "both limits are inclusive"
