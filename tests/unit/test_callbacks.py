@@ -3,6 +3,8 @@ records, and ValidationEvery."""
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -405,3 +407,56 @@ def test_smallest_valid_arguments_are_accepted():
     watch.on_train_batch_end(0)
     watch.on_train_batch_end(1)
     assert watch.records["update"] == [0, 1, 2]
+
+
+# --- Checks that name what is wrong (mutation survivors of 2026-11-29) -------
+
+
+def test_bad_layer_names_are_named_by_the_first_one():
+    with pytest.raises(TypeError, match=r"got 1$"):
+        WeightNormHistory(layers=["hidden", 1, 2.5])
+
+
+def test_validation_every_takes_its_settings_by_keyword_only():
+    x, y = data(6)
+    with pytest.raises(TypeError):
+        ValidationEvery(x, y, 2)
+
+
+@pytest.mark.parametrize(
+    "y, shape",
+    [
+        (np.zeros((6, 0)), "(6, 0)"),  # two axes, but not one column
+        (np.zeros((6, 1, 1)), "(6, 1, 1)"),  # three axes
+        (np.array(1.0), "()"),  # no axis at all
+    ],
+)
+def test_validation_every_names_the_shape_it_rejects(y, shape):
+    with pytest.raises(ValueError, match=re.escape(f"got {shape}")):
+        ValidationEvery(np.zeros((6, 6)), y, every=1)
+
+
+def test_validation_every_needs_as_many_labels_as_inputs_both_ways():
+    with pytest.raises(ValueError, match=r"got 5 and 6$"):
+        ValidationEvery(np.zeros((5, 6)), np.zeros(6), every=1)
+    with pytest.raises(ValueError, match=r"got 300 and 301$"):
+        ValidationEvery(np.zeros((300, 6)), np.zeros(301), every=1)
+    # 300 of each (beyond CPython's small-int cache) is fine
+    ValidationEvery(np.zeros((300, 6)), np.zeros(300), every=1)
+
+
+def test_validation_every_rejects_negative_labels():
+    with pytest.raises(ValueError, match="labels 0 and 1 only"):
+        ValidationEvery(np.zeros((2, 6)), [0.0, -1.0], every=1)
+
+
+def test_validation_every_scores_the_model_as_evaluate_does_dropout_off():
+    """small_model has Dropout(0.1): scored in training mode, its outputs
+    (and so the loss) would change from call to call."""
+    model = small_model()
+    x, y = data(40)
+    watch = ValidationEvery(x, y, every=1)
+    watch.set_model(model)
+    watch.on_train_begin()
+    keras_loss = model.evaluate(x, y, verbose=0)
+    assert watch.loss[0] == pytest.approx(keras_loss, rel=1e-5)

@@ -155,13 +155,14 @@ def test_batched_sweep_shares_the_time_of_a_call_among_its_models(
     monkeypatch.setattr(experiments.time, "perf_counter", clock)
 
     def run(grid, seed):
-        clock.now += 4.0 + 2 * seed  # the whole batch "takes" this long
+        clock.now += 3.0 + 2 * seed  # the whole batch "takes" this long
         return together(grid, seed)
 
     records = sweep(
         run, {"a": [0.1, 1.0, 2.0], "b": [3.0]}, seeds=[0, 2], batch=True
     )
-    assert [r.seconds for r in records] == [1.0, 2.0] * 4
+    # a quarter of each call per model, fractions kept (not floor-divided)
+    assert [r.seconds for r in records] == [0.75, 1.75] * 4
 
 
 def test_batched_sweep_keeps_outcome_artifacts_per_factor():

@@ -278,3 +278,98 @@ def test_weight_stats_kernels_may_be_named_and_tol_may_not_be_positional():
     assert weight_stats(kernels=[np.array([0.0, 1.0])])["near_zero"] == 0.5
     with pytest.raises(TypeError):
         weight_stats([np.array([0.0, 1.0])], 0.5)
+
+
+# --- Checks that name what is wrong (mutation survivors of 2026-11-29) -------
+
+
+def _record(label, factor, seed, **metrics):
+    return Record(label, factor, seed, metrics, 0.0)
+
+
+def test_weight_stats_rejects_a_mapping_of_kernels():
+    with pytest.raises(TypeError, match="non-empty list of arrays"):
+        weight_stats({"hidden": np.ones(3)})
+
+
+def test_weight_stats_checks_every_kernel_for_numbers():
+    with pytest.raises(TypeError, match="got dtype <U1"):
+        weight_stats([np.ones(2), np.array(["x"])])
+
+
+def test_difference_of_means_rejects_a_zero_dimensional_array():
+    with pytest.raises(TypeError, match="a must be a flat sequence"):
+        experiments.difference_of_means(np.array(1.0), [1.0, 2.0])
+
+
+def test_held_out_test_needs_as_many_labels_as_inputs_both_ways():
+    with pytest.raises(ValueError, match=r"got 2 and 3$"):
+        HeldOutTest(np.zeros((2, 2)), np.zeros(3))
+    with pytest.raises(TypeError):
+        HeldOutTest(np.zeros((2, 2)), np.zeros(2), 1)  # chunk is keyword-only
+
+
+def test_log_grid_names_the_ratio_that_is_not_a_whole_number_of_steps():
+    with pytest.raises(ValueError, match=r"^stop / start = 2.5 is not a whole"):
+        log_grid(2e-3, 5e-3)
+
+
+def test_bad_records_are_named_by_the_first_one():
+    with pytest.raises(TypeError, match=r"got int$"):
+        collect([_record("L2", 0.1, 0, val=1.0), 3, "x"], "val", "L2")
+
+
+def test_missing_metric_lists_what_the_first_such_record_has():
+    records = [
+        _record("L2", 0.1, 0, a=1.0),
+        _record("L2", 0.2, 0, b=1.0),
+    ]
+    with pytest.raises(ValueError, match=r"2 record\(s\).*\['a'\]$"):
+        collect(records, "c", "L2")
+
+
+def test_a_hole_in_the_grid_is_named_by_the_first_missing_cell():
+    records = [
+        _record("L2", 0.1, 0, val=1.0),
+        _record("L2", 0.2, 1, val=1.0),
+    ]
+    with pytest.raises(ValueError, match=r"factor 0\.1, seed 1: the records"):
+        collect(records, "val", "L2")
+
+
+def test_labels_are_compared_by_value_not_identity():
+    label = "".join(["L", "2"])  # equal to "L2", another object
+    records = [_record("L2", 0.1, 0, val=1.0)]
+    assert collect(records, "val", label).values.tolist() == [[1.0]]
+
+
+def test_select_takes_mode_by_keyword_only():
+    records = [_record("L2", 0.1, 0, val_bce=1.0)]
+    with pytest.raises(TypeError):
+        select(records, "L2", "val_bce", "min")
+
+
+def test_select_compares_the_mode_by_value():
+    records = [
+        _record("L2", 0.1, 0, val_bce=1.0),
+        _record("L2", 0.2, 0, val_bce=2.0),
+    ]
+    mode = "".join(["m", "i", "n"])  # equal to "min", another object
+    assert select(records, "L2", "val_bce", mode=mode) == 0.1
+
+
+def test_long_grids_and_seed_lists_are_counted_by_value():
+    """300 factors or seeds: lengths beyond CPython's cache of small ints
+    (up to 256), where comparing them by identity would fail."""
+
+    def run(grid, seed):
+        return {
+            label: [{"val": f + seed} for f in factors]
+            for label, factors in grid.items()
+        }
+
+    factors = [float(i + 1) for i in range(300)]
+    records = sweep(run, {"a": factors}, seeds=[0], batch=True)
+    assert [r.factor for r in records] == factors
+    records = sweep(run, {"a": [1.0]}, seeds=list(range(300)), batch=True)
+    assert [r.seed for r in records] == list(range(300))
