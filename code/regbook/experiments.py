@@ -44,6 +44,7 @@ __all__ = [
     "Record",
     "collect",
     "difference_of_means",
+    "in_standard_errors",
     "log_grid",
     "select",
     "sweep",
@@ -749,3 +750,39 @@ def difference_of_means(
     difference = float(x.mean() - y.mean())
     error = math.sqrt(x.var(ddof=1) / len(x) + y.var(ddof=1) / len(y))
     return difference, error
+
+
+def in_standard_errors(difference: float, standard_error: float) -> str:
+    """``difference / standard_error`` as text for a page that calls a
+    difference beyond or within two standard errors.
+
+    One decimal, or two where one decimal would round to ``2.0`` and so hide
+    on which side of two standard errors the ratio lies.
+
+    Args:
+        difference: The difference (signed, or its size).
+        standard_error: Its standard error, > 0.
+
+    Returns:
+        The ratio, e.g. ``"5.6"``, ``"1.96"`` or ``"-2.04"``.
+
+    Raises:
+        TypeError: If an argument is not a real number.
+        ValueError: If ``difference`` is not finite, or ``standard_error`` is
+            not finite and > 0.
+
+    Example:
+        >>> in_standard_errors(0.0098, 0.005), in_standard_errors(0.028, 0.005)
+        ('1.96', '5.6')
+    """
+    if isinstance(difference, bool) or not isinstance(difference, numbers.Real):
+        raise TypeError(
+            f"difference must be a real number, got {type(difference).__name__}"
+        )
+    if not math.isfinite(difference):
+        raise ValueError(f"difference must be finite, got {difference}")
+    standard_error = _check_factor(standard_error, "standard_error")
+    if standard_error == 0:
+        raise ValueError("standard_error must be > 0")
+    ratio = difference / standard_error
+    return f"{ratio:.2f}" if f"{abs(ratio):.1f}" == "2.0" else f"{ratio:.1f}"

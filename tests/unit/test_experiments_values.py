@@ -7,6 +7,7 @@ operator: see benchmarks/mutation/) makes one of these tests fail."""
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -373,3 +374,37 @@ def test_long_grids_and_seed_lists_are_counted_by_value():
     assert [r.factor for r in records] == factors
     records = sweep(run, {"a": [1.0]}, seeds=list(range(300)), batch=True)
     assert [r.seed for r in records] == list(range(300))
+
+
+@pytest.mark.parametrize(
+    "difference, error, text",
+    [
+        (0.0098, 0.005, "1.96"),  # rounds to 2.0 with one decimal: two
+        (0.0102, 0.005, "2.04"),
+        (-0.0102, 0.005, "-2.04"),  # the sign is kept
+        (0.00996, 0.005, "1.99"),
+        (0.028, 0.005, "5.6"),
+        (0.0093, 0.005, "1.9"),
+        (0.0, 1.0, "0.0"),
+    ],
+)
+def test_in_standard_errors_by_value(difference, error, text):
+    assert experiments.in_standard_errors(difference, error) == text
+
+
+@pytest.mark.parametrize(
+    "difference, error, exc, match",
+    [
+        ("1", 1.0, TypeError, r"^difference must be a real number, got str$"),
+        (True, 1.0, TypeError, r"^difference must be a real number, got bool$"),
+        (math.nan, 1.0, ValueError, r"^difference must be finite, got nan$"),
+        (1.0, 0.0, ValueError, r"^standard_error must be > 0$"),
+        (1.0, -1.0, ValueError, r"^standard_error must be a finite"),
+        (1.0, math.inf, ValueError, r"^standard_error must be a finite"),
+    ],
+)
+def test_in_standard_errors_rejects_bad_arguments(
+    difference, error, exc, match
+):
+    with pytest.raises(exc, match=match):
+        experiments.in_standard_errors(difference, error)
