@@ -20,7 +20,7 @@ JB_FLAGS := -W -n --keep-going
 TEST_ENV := REGBOOK_DATA=synthetic REGBOOK_CONDITION=default
 # The other data conditions (regbook.data.CONDITIONS) that make test-robust runs.
 CONDITIONS ?= seed-b seed-c train-4000 vocab-500 hard
-# The ones .ci/run affords on every push (make test-robust CONDITIONS=...): the
+# The ones .ci/run affords on every push (make test-robust-quick): the
 # two that change the data most (noisier labels and a weaker signal; small
 # splits, as in a 4,000-review slice of IMDB). All five run every night
 # (.github/workflows/nightly.yml).
@@ -187,10 +187,11 @@ test-robust: env
 	  exit 1; \
 	fi
 
-# The conditions .ci/run runs (CI_CONDITIONS, above).
-.PHONY: print-ci-conditions
-print-ci-conditions:
-	@echo $(CI_CONDITIONS)
+# What .ci/run affords of the data conditions on every push: CI_CONDITIONS,
+# above (the nightly workflow runs them all).
+.PHONY: test-robust-quick
+test-robust-quick:
+	@$(MAKE) --no-print-directory test-robust CONDITIONS="$(CI_CONDITIONS)"
 
 # The whole book as one PDF: Jupyter Book's LaTeX builder (XeLaTeX, through
 # sphinx-jupyterbook-latex), one chapter per _toc.yml entry, from the same
