@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
+from threadpoolctl import threadpool_limits
 
 __all__ = ["Networks", "best_factor", "glorot_start", "train_networks"]
 
@@ -113,10 +114,11 @@ class Networks:
             [[0.5, 0.5, 0.5, 0.5], [0.5, 0.5, 0.5, 0.5]]
         """
         x = np.asarray(x)
-        out = [
-            _forward(self.weights, x[i : i + batch_size])[-1][..., 0]
-            for i in range(0, len(x), _int(batch_size, "batch_size", 1))
-        ]
+        with threadpool_limits(limits=1, user_api="blas"):
+            out = [
+                _forward(self.weights, x[i : i + batch_size])[-1][..., 0]
+                for i in range(0, len(x), _int(batch_size, "batch_size", 1))
+            ]
         return _sigmoid(np.concatenate(out, axis=1))
 
 
@@ -230,38 +232,40 @@ def train_networks(
     rng = np.random.default_rng(seed)
     lr3 = lr[:, None, None]
     step = 0
-    for _ in range(n_epochs):
-        order = rng.permutation(len(y)) if shuffle else np.arange(len(y))
-        for i in range(0, len(y), batch):
-            idx = order[i : i + batch]
-            outs = _forward(weights, x[idx])
-            # d(mean BCE)/d(logit) = (p - y) / batch
-            delta = (_sigmoid(outs[-1]) - y[idx, None]) / len(idx)
-            grads = [None] * len(weights)
-            for k in range(len(weights) - 2, -1, -2):
-                a_in = outs[k // 2]
-                if k > 0:
-                    a_in = np.maximum(a_in, 0)
-                grads[k] = (
-                    np.swapaxes(a_in, -1, -2) @ delta + 2 * l2 * (weights[k])
-                )
-                grads[k + 1] = delta.sum(-2, keepdims=True)
-                if k > 0:
-                    delta = (delta @ np.swapaxes(weights[k], -1, -2)) * (
-                        outs[k // 2] > 0
+    with threadpool_limits(limits=1, user_api="blas"):
+        for _ in range(n_epochs):
+            order = rng.permutation(len(y)) if shuffle else np.arange(len(y))
+            for i in range(0, len(y), batch):
+                idx = order[i : i + batch]
+                outs = _forward(weights, x[idx])
+                # d(mean BCE)/d(logit) = (p - y) / batch
+                delta = (_sigmoid(outs[-1]) - y[idx, None]) / len(idx)
+                grads = [None] * len(weights)
+                for k in range(len(weights) - 2, -1, -2):
+                    a_in = outs[k // 2]
+                    if k > 0:
+                        a_in = np.maximum(a_in, 0)
+                    grads[k] = (
+                        np.swapaxes(a_in, -1, -2) @ delta
+                        + 2 * l2 * (weights[k])
                     )
-            step += 1
-            alpha = lr3 * np.float32(
-                np.sqrt(1 - BETA_2**step) / (1 - BETA_1**step)
-            )
-            for k, (w, grad, m, v) in enumerate(
-                zip(weights, grads, moments, squares, strict=True)
-            ):
-                if k % 2 == 0:  # kernels only
-                    w -= w * wd * lr3
-                m += (grad - m) * np.float32(1 - BETA_1)
-                v += (grad * grad - v) * np.float32(1 - BETA_2)
-                w -= m * alpha / (np.sqrt(v) + np.float32(EPSILON))
+                    grads[k + 1] = delta.sum(-2, keepdims=True)
+                    if k > 0:
+                        delta = (delta @ np.swapaxes(weights[k], -1, -2)) * (
+                            outs[k // 2] > 0
+                        )
+                step += 1
+                alpha = lr3 * np.float32(
+                    np.sqrt(1 - BETA_2**step) / (1 - BETA_1**step)
+                )
+                for k, (w, grad, m, v) in enumerate(
+                    zip(weights, grads, moments, squares, strict=True)
+                ):
+                    if k % 2 == 0:  # kernels only
+                        w -= w * wd * lr3
+                    m += (grad - m) * np.float32(1 - BETA_1)
+                    v += (grad * grad - v) * np.float32(1 - BETA_2)
+                    w -= m * alpha / (np.sqrt(v) + np.float32(EPSILON))
     return Networks(weights)
 
 

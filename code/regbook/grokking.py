@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 __all__ = [
     "GrokRun",
@@ -217,35 +218,36 @@ def train_modular_addition(
             loss,
         )
 
-    log = [score()]
-    recorded = [0]
-    for t in range(1, n_steps + 1):
-        pre, z = forward(train)
-        hid = np.maximum(pre, 0)
-        z = z - z.max(-1, keepdims=True)
-        prob = np.exp(z)
-        prob /= prob.sum(-1, keepdims=True)
-        d_z = (prob - targets) / len(train)
-        d_pre = (d_z @ params[2].transpose(0, 2, 1)) * (pre > 0)
-        grads = [
-            np.concatenate([x_a.T @ d_pre, x_b.T @ d_pre], axis=1),
-            d_pre.sum(1, keepdims=True),
-            hid.transpose(0, 2, 1) @ d_z,
-            d_z.sum(1, keepdims=True),
-        ]
-        alpha = float(lr * np.sqrt(1 - BETA_2**t) / (1 - BETA_1**t))
-        for w, grad, m, v, dec in zip(
-            params, grads, moments, squares, decayed, strict=True
-        ):
-            if dec:
-                w -= w * rate
-            m += (grad - m) * (1 - BETA_1)
-            v += (grad * grad - v) * (1 - BETA_2)
-            w -= alpha * m / (np.sqrt(v) + EPSILON)
-        if t % every == 0:
-            log.append(score())
-            recorded.append(t)
-    columns = [np.stack(col, axis=1) for col in zip(*log, strict=True)]
+    with threadpool_limits(limits=1, user_api="blas"):
+        log = [score()]
+        recorded = [0]
+        for t in range(1, n_steps + 1):
+            pre, z = forward(train)
+            hid = np.maximum(pre, 0)
+            z = z - z.max(-1, keepdims=True)
+            prob = np.exp(z)
+            prob /= prob.sum(-1, keepdims=True)
+            d_z = (prob - targets) / len(train)
+            d_pre = (d_z @ params[2].transpose(0, 2, 1)) * (pre > 0)
+            grads = [
+                np.concatenate([x_a.T @ d_pre, x_b.T @ d_pre], axis=1),
+                d_pre.sum(1, keepdims=True),
+                hid.transpose(0, 2, 1) @ d_z,
+                d_z.sum(1, keepdims=True),
+            ]
+            alpha = float(lr * np.sqrt(1 - BETA_2**t) / (1 - BETA_1**t))
+            for w, grad, m, v, dec in zip(
+                params, grads, moments, squares, decayed, strict=True
+            ):
+                if dec:
+                    w -= w * rate
+                m += (grad - m) * (1 - BETA_1)
+                v += (grad * grad - v) * (1 - BETA_2)
+                w -= alpha * m / (np.sqrt(v) + EPSILON)
+            if t % every == 0:
+                log.append(score())
+                recorded.append(t)
+        columns = [np.stack(col, axis=1) for col in zip(*log, strict=True)]
     return GrokRun(decays, np.array(recorded), *columns)
 
 

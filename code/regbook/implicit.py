@@ -95,14 +95,16 @@ def product_hessian(theta: ArrayLike) -> np.ndarray:
     )
 
 
-def _check(learning_rate: float, steps: int) -> tuple[float, int]:
+def _check(
+    learning_rate: float, steps: int, name: str = "learning_rate"
+) -> tuple[float, int]:
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
         raise TypeError(f"steps must be an int, got {type(steps).__name__}")
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     lr = float(learning_rate)
     if not np.isfinite(lr) or lr <= 0:
-        raise ValueError(f"learning_rate must be finite and > 0, got {lr}")
+        raise ValueError(f"{name} must be finite and > 0, got {lr}")
     return lr, int(steps)
 
 
@@ -160,7 +162,7 @@ def flow(field: Field, start: ArrayLike, step: float, steps: int) -> np.ndarray:
         >>> round(float(path[-1, 0]), 5), round(float(np.exp(-1)), 5)
         (0.36788, 0.36788)
     """
-    h, n = _check(step, steps)
+    h, n = _check(step, steps, "step")
     path = [np.asarray(start, dtype=np.float64)]
     for _ in range(n):
         y = path[-1]
