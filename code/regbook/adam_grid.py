@@ -186,7 +186,7 @@ def train_networks(
 
     Example:
         >>> x = np.eye(4, dtype=np.uint8)
-        ... y = np.array([0, 1, 0, 1])
+        >>> y = np.array([0, 1, 0, 1])
         >>> nets = train_networks(
         ...     x,
         ...     y,
