@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import keras
+import numpy as np
 from keras import layers
 
-__all__ = ["imdb_mlp", "release_memory"]
+__all__ = ["imdb_mlp", "release_memory", "reset_optimizer"]
 
 
 def imdb_mlp(
@@ -128,3 +129,45 @@ def release_memory() -> bool:
         return False
     trim(0)
     return True
+
+
+def reset_optimizer(optimizer: keras.optimizers.Optimizer) -> None:
+    """Put a built optimizer back in the state it was created in.
+
+    Sets every variable the optimizer holds (its step counter and its
+    per-weight slots, such as RMSprop's average of squared gradients or Adam's
+    moments) back to zero, except the learning rate, which it keeps. A compiled
+    model whose weights are set to new initial values and whose optimizer is
+    reset trains exactly as a new model would, without tracing its training
+    step again: tracing costs more time than training a small network, and
+    TensorFlow keeps every traced step in memory until the process ends.
+
+    Args:
+        optimizer: A Keras optimizer, built or not (an optimizer that has not
+            taken a step yet is left as it is).
+
+    Raises:
+        TypeError: If ``optimizer`` is not a Keras optimizer (e.g. the string
+            ``"rmsprop"`` given to ``compile``: pass ``model.optimizer``).
+
+    Example:
+        >>> model = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
+        >>> model.compile(optimizer="rmsprop", loss="mse")
+        >>> x, y = np.ones((4, 2)), np.ones((4, 1))
+        >>> _ = model.fit(x, y, verbose=0)
+        >>> int(model.optimizer.iterations)
+        1
+        >>> reset_optimizer(model.optimizer)
+        >>> int(model.optimizer.iterations)
+        0
+    """
+    if not isinstance(optimizer, keras.optimizers.Optimizer):
+        raise TypeError(
+            "optimizer must be a Keras optimizer (model.optimizer), got "
+            f"{type(optimizer).__name__}"
+        )
+    if not getattr(optimizer, "built", False):
+        return
+    for variable in optimizer.variables:
+        if variable.name != "learning_rate":
+            variable.assign(np.zeros(variable.shape, dtype=variable.dtype))

@@ -36,6 +36,8 @@ import keras
 import numpy as np
 from numpy.typing import ArrayLike
 
+from regbook.models import reset_optimizer
+
 __all__ = [
     "Recorder",
     "SideBySide",
@@ -223,12 +225,8 @@ class SideBySide:
                     fresh = type(init).from_config(config)
                     variable.assign(fresh(variable.shape, variable.dtype))
         optimizer = getattr(self.model, "optimizer", None)
-        if optimizer is not None and getattr(optimizer, "built", False):
-            for variable in optimizer.variables:
-                if variable.name != "learning_rate":
-                    variable.assign(
-                        np.zeros(variable.shape, dtype=variable.dtype)
-                    )
+        if optimizer is not None:
+            reset_optimizer(optimizer)
         keras.utils.set_random_seed(seed)
         self.seed = seed
 
