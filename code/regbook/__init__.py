@@ -31,6 +31,14 @@ Modules:
   model, in closed form (NumPy only).
 * :mod:`regbook.side_by_side` -- many small Keras networks trained side by side
   as one model, restarted per seed (imports Keras).
+* :mod:`regbook.implicit` -- the modified flow that gradient descent follows, on
+  a two-weight toy (NumPy only).
+* :mod:`regbook.grokking` -- modular addition learnt by a small network with
+  AdamW, in NumPy.
+* :mod:`regbook.adam_grid` -- many small ReLU networks trained with Keras' Adam
+  + L2 or AdamW update, in NumPy.
+* :mod:`regbook.evidence` -- the evidence of a ridge model, to choose its factor
+  without validation data (NumPy only).
 """
 
 from regbook.notebook import glue, setup
