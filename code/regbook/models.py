@@ -140,7 +140,10 @@ def reset_optimizer(optimizer: keras.optimizers.Optimizer) -> None:
     model whose weights are set to new initial values and whose optimizer is
     reset trains exactly as a new model would, without tracing its training
     step again: tracing costs more time than training a small network, and
-    TensorFlow keeps every traced step in memory until the process ends.
+    TensorFlow keeps every traced step in memory until the process ends. (On
+    the JAX backend, Keras 3.15's ``fit`` shuffles the batches of a model
+    trained before in another order than a new model's first ``fit``, for the
+    same seed: the training is as good, but not the same run.)
 
     Args:
         optimizer: A Keras optimizer, built or not (an optimizer that has not

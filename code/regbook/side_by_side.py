@@ -195,7 +195,9 @@ class SideBySide:
         Adam and AdamW) and calls ``keras.utils.set_random_seed(seed)``, which
         seeds the shuffling of the next ``fit``. Training after
         ``restart(seed)`` is training a new model built with ``seed``, without
-        tracing the model's functions again.
+        tracing the model's functions again (on the JAX backend a shuffled
+        ``fit`` may take the batches in another order than a new model's
+        first ``fit``; see :func:`regbook.models.reset_optimizer`).
 
         Raises:
             TypeError, ValueError: For a seed that is not an int in
