@@ -110,6 +110,13 @@ def test_profile_by_hand():
     assert math.isclose(float(beta), 2 / (42 / 9), rel_tol=1e-12)
 
 
+def test_effective_parameters_of_small_curvatures():
+    # eigenvalues of X^T X below 1 (0.01 and 0.04) count as they are
+    design = [[0.1, 0.0], [0.0, 0.2]]
+    want = 0.01 / (0.01 + 0.01) + 0.04 / (0.04 + 0.01)
+    assert math.isclose(float(effective_parameters(design, 0.01)), want)
+
+
 def test_effective_parameters_by_value():
     # eigenvalues of X^T X: 1 and 9
     design = [[1.0, 0.0], [0.0, 3.0]]
@@ -123,8 +130,12 @@ def test_effective_parameters_by_value():
     "design, y, message",
     [
         ([1.0, 2.0], [1.0, 2.0], "design"),
+        (np.ones((2, 1, 1)), [1.0, 2.0], "design"),
         (np.zeros((0, 2)), np.zeros(0), "design"),
-        ([[1.0], [2.0]], [1.0], "y must have shape"),
+        (np.zeros((2, 0)), [1.0, 2.0], "design"),
+        ([[1.0], [2.0]], [1.0], r"y must have shape \(2,\)"),
+        ([[1.0], [2.0]], [1.0, 2.0, 3.0], r"y must have shape \(2,\)"),
+        ([[1.0, 4.0], [2.0, 5.0]], [1.0], r"y must have shape \(2,\)"),
         ([[1.0], [np.nan]], [1.0, 2.0], "finite"),
         ([[1.0], [2.0]], [1.0, np.inf], "finite"),
     ],

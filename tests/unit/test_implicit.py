@@ -61,6 +61,8 @@ def test_points_need_two_coordinates():
     ):
         with pytest.raises(ValueError, match="theta"):
             fn([1.0, 2.0, 3.0])
+        with pytest.raises(ValueError, match="theta"):
+            fn([1.0])
 
 
 def test_descent_step_by_step():
