@@ -34,18 +34,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 from threadpoolctl import threadpool_limits
 
+# Keras' Adam(W) defaults and the int check, shared with the grokking network
+from regbook.grokking import BETA_1, BETA_2, EPSILON, _int
+
 __all__ = ["Networks", "best_factor", "glorot_start", "train_networks"]
-
-#: Keras' defaults for Adam(W): beta_1, beta_2 and epsilon.
-BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7
-
-
-def _int(value: object, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if int(value) < low:
-        raise ValueError(f"{name} must be at least {low}, got {value}")
-    return int(value)
 
 
 def glorot_start(
