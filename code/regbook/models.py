@@ -14,7 +14,7 @@ import keras
 import numpy as np
 from keras import layers
 
-__all__ = ["imdb_mlp", "release_memory", "reset_optimizer"]
+__all__ = ["build_for_fit", "imdb_mlp", "release_memory", "reset_optimizer"]
 
 
 def imdb_mlp(
@@ -174,3 +174,73 @@ def reset_optimizer(optimizer: keras.optimizers.Optimizer) -> None:
     for variable in optimizer.variables:
         if variable.name != "learning_rate":
             variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
+
+
+def build_for_fit(model: keras.Model) -> None:
+    """Create the state a compiled model's ``fit`` needs, before ``fit``.
+
+    On the TensorFlow backend, Keras creates the optimizer's slots (such as
+    RMSprop's average of squared gradients) and the trackers of the loss and
+    the metrics while TensorFlow traces the first training step, and a
+    function that creates variables while it is traced is traced again. For a
+    small network the two traces cost more than the training: about 4 s of
+    the first epoch of eighteen 16-16-1 networks side by side. Called after
+    ``compile``, this function creates that state at once, from one row of
+    zeros of the model's input shape (its predictions serve as the targets),
+    so that the step is traced once. The training is the same, weight for
+    weight; the model's weights and random state are not touched, and the
+    loss and metric trackers are reset. An optimizer built before (a model
+    trained already) is left as it is.
+
+    Only the TensorFlow backend traces twice, so on other backends the
+    function checks its argument and does nothing: on JAX, building the state
+    early would change the order in which the first ``fit`` shuffles the
+    batches (Keras 3.15).
+
+    Args:
+        model: A compiled functional or ``Sequential`` Keras model with known
+            input shapes.
+
+    Raises:
+        TypeError: If ``model`` is not a Keras model.
+        ValueError: If ``model`` is not compiled, or its input shape is not
+            known.
+
+    Example:
+        >>> model = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+        >>> model.compile(optimizer="rmsprop", loss="mse")
+        >>> model.optimizer.built
+        False
+        >>> build_for_fit(model)
+        >>> model.optimizer.built == (keras.config.backend() == "tensorflow")
+        True
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"model must be a Keras model, got {type(model).__name__}"
+        )
+    if not getattr(model, "compiled", False) or model.optimizer is None:
+        raise ValueError("model must be compiled first: call model.compile")
+    try:
+        inputs = list(model.inputs)
+    except (AttributeError, ValueError):
+        inputs = []
+    shapes = [tuple(t.shape[1:]) for t in inputs]
+    if not inputs or any(d is None for shape in shapes for d in shape):
+        raise ValueError(
+            "model must have known input shapes (build it with keras.Input)"
+        )
+    if keras.config.backend() != "tensorflow":
+        return
+    rows = [
+        np.zeros((1, *shape), dtype=t.dtype)
+        for shape, t in zip(shapes, inputs, strict=True)
+    ]
+    x = rows[0] if len(rows) == 1 else rows
+    y_pred = model(x, training=False)
+    y = keras.tree.map_structure(keras.ops.convert_to_numpy, y_pred)
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
+    model.compute_metrics(x, y, y_pred, sample_weight=None)
+    model.reset_metrics()

@@ -36,7 +36,7 @@ import keras
 import numpy as np
 from numpy.typing import ArrayLike
 
-from regbook.models import reset_optimizer
+from regbook.models import build_for_fit, reset_optimizer
 
 __all__ = [
     "Recorder",
@@ -193,7 +193,10 @@ class SideBySide:
         compiled model to its fresh state (every optimizer variable but the
         learning rate back to zero, as Keras creates them for SGD, RMSprop,
         Adam and AdamW) and calls ``keras.utils.set_random_seed(seed)``, which
-        seeds the shuffling of the next ``fit``. Training after
+        seeds the shuffling of the next ``fit``. A compiled model that has not
+        been trained yet gets its optimizer's state first, from
+        :func:`regbook.models.build_for_fit`, so that TensorFlow traces its
+        training step once. Training after
         ``restart(seed)`` is training a new model built with ``seed``, without
         tracing the model's functions again (on the JAX backend a shuffled
         ``fit`` may take the batches in another order than a new model's
@@ -204,6 +207,9 @@ class SideBySide:
                 ``[0, 2**31)``.
         """
         seed = _seed(seed)
+        optimizer = getattr(self.model, "optimizer", None)
+        if optimizer is not None and not optimizer.built:
+            build_for_fit(self.model)
         for made in self.layers.values():
             kernels = generators = 0  # layers with a kernel, with noise
             for layer in made:
@@ -226,7 +232,6 @@ class SideBySide:
                         config["seed"] = _derived_seed(seed, kernels)
                     fresh = type(init).from_config(config)
                     variable.assign(fresh(variable.shape, variable.dtype))
-        optimizer = getattr(self.model, "optimizer", None)
         if optimizer is not None:
             reset_optimizer(optimizer)
         keras.utils.set_random_seed(seed)
