@@ -121,11 +121,12 @@ def test_caches_pip_and_the_execution_cache_on_the_right_files(job):
     caches = uses(job, "actions/cache")
     by_path = {c["with"]["path"].strip(): c["with"] for c in caches}
     pip = by_path["~/.cache/pip"]
-    assert "requirements.txt" in pip["key"]
+    # make env installs the lock: a new lock must not reuse old downloads.
+    assert "'requirements-lock.txt'" in pip["key"]
     jupyter = next(
         c for path, c in by_path.items() if "_build/.jupyter_cache" in path
     )
-    for pattern in ("requirements.txt", "code/**", "book/**"):
+    for pattern in ("requirements-lock.txt", "code/**", "book/**"):
         assert f"'{pattern}'" in jupyter["key"], (
             f"the execution cache key must cover {pattern}"
         )
