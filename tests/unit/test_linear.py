@@ -3,6 +3,9 @@ tested by value."""
 
 from __future__ import annotations
 
+import re
+import warnings
+
 import numpy as np
 import pytest
 
@@ -262,3 +265,108 @@ def test_sgd_jitter_checks_the_step():
         linear.sgd_jitter(np.ones((2, 3)), np.ones((2, 3)), 0.1)
     with pytest.raises(ValueError, match="learning_rate must be > 0"):
         linear.sgd_jitter(np.eye(2), np.eye(2), 0.0)
+
+
+# Mutation survivors (benchmarks/mutation/results.md): each test below pins a
+# behaviour that a planted bug changed without any test noticing.
+
+
+def test_x_of_three_axes_is_rejected():
+    with pytest.raises(ValueError, match="x must have shape \\(n, d\\)"):
+        linear.eigen_directions(np.ones((2, 2, 2)))
+
+
+@pytest.mark.parametrize(
+    ("y", "shape"),
+    [
+        (np.ones((2, 2)), "(2, 2)"),  # two columns: not one target
+        (np.ones((2, 0)), "(2, 0)"),  # no column at all
+        (np.ones((2, 1, 1)), "(2, 1, 1)"),  # three axes
+        ([1.0], "(1,)"),  # shorter than x
+        (1.0, "()"),  # a scalar
+    ],
+)
+def test_y_of_a_wrong_shape_is_rejected(y, shape):
+    match = r"y must have shape \(2,\) or \(2, 1\).*got shape "
+    match += re.escape(shape)
+    with pytest.raises(ValueError, match=match):
+        linear.ridge_path(X, y, [0.1])
+    with pytest.raises(ValueError, match=match):
+        linear.noisy_input_gradient_covariance(X, y, [1.0, 1.0], 0.0, 0.1)
+
+
+def test_curvatures_are_never_negative():
+    # rank-1 inputs: the exact curvatures are 0 but eigh's come out as small
+    # numbers of either sign; eigen_directions clips them to 0
+    raw, clipped = [], []
+    for seed in range(20):
+        r = np.random.default_rng(seed).normal(size=(3, 1))
+        x = np.hstack([r, 2 * r, r / 3])
+        raw.append(np.linalg.eigvalsh(x.T @ x / 3).min())
+        clipped.append(linear.eigen_directions(x)[0])
+    assert min(raw) < 0  # the case the clipping is for does occur
+    assert all(np.all(h >= 0.0) for h in clipped)
+
+
+def test_descent_path_along_a_flat_direction_warns_of_nothing():
+    # h = 0 along the second column: the closed form c (1 - (1 - 2 eta h)^t)
+    # / h is 0 / 0 there, and must not be computed (no RuntimeWarning)
+    x = np.array([[1.0, 0.0], [-1.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = linear.descent_path(x, [1.0, -1.0], 0.25, [0, 3])
+    np.testing.assert_allclose(path, [[0.0, 0.0], [0.875, 0.0]])
+
+
+def test_descent_path_with_a_large_learning_rate():
+    # h = (1e-4, 0); with eta = 5000 one step settles the first direction:
+    # w = c / h = 0.01 / 1e-4 = 100, and the flat one stays at 0
+    x = np.array([[0.01, 0.0], [-0.01, 0.0]])
+    y = np.array([1.0, -1.0])
+    path = linear.descent_path(x, y, 5000.0, [0, 1, 1000])
+    np.testing.assert_allclose(path, [[0, 0], [100, 0], [100, 0]], atol=1e-9)
+    np.testing.assert_allclose(path[:2], descend(x, y, 5000.0, 1), atol=1e-9)
+
+
+def test_noisy_input_hessian_by_hand():
+    # x = [[0.5, 1], [1.5, 0]], n = 2, sigma = 2: A^T A / n with A = [x 1]
+    # is [[1.25, 0.25, 1], [0.25, 0.5, 0.5], [1, 0.5, 1]], plus sigma^2 = 4
+    # on the two kernel entries of the diagonal (not on the bias)
+    x = [[0.5, 1.0], [1.5, 0.0]]
+    expected = 2 * np.array(
+        [[1.25 + 4, 0.25, 1.0], [0.25, 0.5 + 4, 0.5], [1.0, 0.5, 1.0]]
+    )
+    np.testing.assert_allclose(linear.noisy_input_hessian(x, 2.0), expected)
+
+
+def test_kernel_longer_than_the_columns_is_rejected():
+    with pytest.raises(ValueError, match=r"kernel must hold d = 2.*\(3,\)"):
+        linear.noisy_input_gradient_covariance(X, Y, [1.0, 1.0, 1.0], 0.0, 0.1)
+
+
+def test_sgd_jitter_checks_the_shapes_both_ways():
+    # a smaller gradient_covariance than the hessian
+    with pytest.raises(ValueError, match="got \\(3, 3\\) and \\(2, 2\\)"):
+        linear.sgd_jitter(np.eye(3), np.eye(2), 0.1)
+    # a tall hessian (more rows than columns), however shaped its partner
+    with pytest.raises(ValueError, match="square and of one shape"):
+        linear.sgd_jitter(np.ones((3, 2)), np.ones((3, 2)), 0.1)
+
+
+def test_sgd_jitter_of_a_large_matrix():
+    # dimensions above 256 (Python caches small ints only): still square
+    sigma = linear.sgd_jitter(np.eye(257), np.eye(257), 0.5)
+    np.testing.assert_allclose(sigma, np.eye(257) / 3)
+
+
+@pytest.mark.parametrize("learning_rate", [2.5, 3.0, 10.0])
+def test_sgd_jitter_rejects_an_overshooting_step(learning_rate):
+    # eta a > 2: every step overshoots further, no stationary covariance
+    with pytest.raises(ValueError, match="is not a stable step"):
+        linear.sgd_jitter([[1.0]], [[1.0]], learning_rate)
+
+
+def test_sgd_jitter_rejects_a_negative_curvature():
+    # eta a < 0: the step moves away from the minimum
+    with pytest.raises(ValueError, match="is not a stable step"):
+        linear.sgd_jitter(np.diag([1.0, -0.5]), np.eye(2), 0.1)
