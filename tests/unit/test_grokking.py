@@ -4,9 +4,13 @@ defaults pinned, first_step, and every argument check."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+
 import numpy as np
 import pytest
 
+from regbook import grokking
 from regbook.grokking import (
     first_step,
     modular_pairs,
@@ -46,13 +50,14 @@ def test_modular_pairs_checks():
             modular_pairs(3, bad)
 
 
-def reference(p, hidden, decays, lr, steps, seed):
-    """The training loop written out, one network at a time, in float64."""
+def reference(p, hidden, decays, lr, steps, seed, init_scale=1.0):
+    """The training loop written out, one network at a time, in float64:
+    (train accuracy, test accuracy, weight norm, train loss) per decay."""
     a, b, c, train, test = modular_pairs(p, 0.5, seed)
     rng = np.random.default_rng(seed)
     l1, l2 = np.sqrt(6 / (2 * p + hidden)), np.sqrt(6 / (hidden + p))
-    k1 = rng.uniform(-l1, l1, (2 * p, hidden))
-    k2 = rng.uniform(-l2, l2, (hidden, p))
+    k1 = rng.uniform(-l1, l1, (2 * p, hidden)) * init_scale
+    k2 = rng.uniform(-l2, l2, (hidden, p)) * init_scale
     results = []
     for wd in decays:
         w = [k1.copy(), np.zeros(hidden), k2.copy(), np.zeros(p)]
@@ -81,11 +86,14 @@ def reference(p, hidden, decays, lr, steps, seed):
         pre = w[0][a] + w[0][p + b] + w[1]
         z = np.maximum(pre, 0) @ w[2] + w[3]
         norm = np.sqrt((w[0] ** 2).sum() + (w[2] ** 2).sum())
+        shifted = z[train] - z[train].max(1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
         results.append(
             (
                 (z[train].argmax(1) == c[train]).mean(),
                 (z[test].argmax(1) == c[test]).mean(),
                 norm,
+                -log_p[np.arange(len(train)), c[train]].mean(),
             )
         )
     return np.array(results)
@@ -103,6 +111,9 @@ def test_training_matches_the_loop_written_out():
         run.weight_norm[:, -1], expected[:, 2], rtol=1e-5
     )
     assert run.weight_norm[0, -1] != run.weight_norm[1, -1]
+    np.testing.assert_allclose(run.train_loss[:, -1], expected[:, 3], rtol=1e-5)
+    start = reference(5, 6, (0.0, 3.0), 0.05, 0, seed=2)  # no step: the start
+    np.testing.assert_allclose(run.train_loss[:, 0], start[:, 3], rtol=1e-5)
 
 
 def test_twins_and_the_start():
@@ -187,3 +198,95 @@ def test_first_step_by_value():
     assert first_step([0, 10], [0.7, 0.2], 0.5) == 0
     with pytest.raises(ValueError, match="steps and values"):
         first_step([0, 10], [0.1], 0.5)
+
+
+# Mutation survivors (benchmarks/mutation/results.md): each test below pins a
+# behaviour that a planted bug changed without any test noticing.
+
+
+def test_modular_pairs_default_fraction_is_a_half():
+    *_, train, test = modular_pairs(4)
+    assert len(train) == 8 and len(test) == 8
+    assert train.tolist() == modular_pairs(4, 0.5, seed=0)[3].tolist()
+
+
+def test_modular_pairs_rejects_a_fraction_above_one():
+    with pytest.raises(ValueError, match=r"train_fraction.*got 1\.5"):
+        modular_pairs(3, 1.5)
+    # 17 * 17 = 289 pairs, all for training: none left for the test set
+    with pytest.raises(ValueError, match="train_fraction"):
+        modular_pairs(17, 1.0)
+    assert len(modular_pairs(17, 288.5 / 289)[4]) == 1
+
+
+def test_grok_run_is_frozen():
+    run = train_modular_addition(3, 2, (0.0,), steps=1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        run.steps = np.arange(3)
+
+
+def test_default_steps_are_2000():
+    run = train_modular_addition(3, 2, (0.0,), every=667)
+    assert run.steps.tolist() == [0, 667, 1334]  # 2001 would add 2001
+
+
+def test_modulus_is_checked_first():
+    # a modulus of 1 is named even when another argument is wrong too
+    for other in (dict(hidden=0), dict(weight_decays=())):
+        with pytest.raises(ValueError, match="modulus must be at least 2"):
+            train_modular_addition(1, steps=1, **(dict(hidden=2) | other))
+
+
+def test_weight_decays_must_be_a_sequence():
+    with pytest.raises(ValueError, match="weight_decays"):
+        train_modular_addition(3, 2, 0.5, steps=1)
+
+
+def test_training_with_huge_logits():
+    # init_scale 100 makes logits of order 10^4: exp overflows float32 unless
+    # the largest logit is subtracted first, in the loss and in the gradient
+    run = train_modular_addition(
+        5, 4, (0.0, 1.0), steps=2, every=1, seed=3, init_scale=100.0
+    )
+    for steps in (0, 1, 2):
+        expected = reference(5, 4, (0.0, 1.0), 1e-2, steps, 3, init_scale=100.0)
+        assert np.all(np.isfinite(run.train_loss[:, steps]))
+        np.testing.assert_allclose(
+            run.train_loss[:, steps], expected[:, 3], rtol=1e-4
+        )
+        np.testing.assert_allclose(
+            run.weight_norm[:, steps], expected[:, 2], rtol=1e-5
+        )
+
+
+def test_training_past_step_692():
+    # past t = 692, 0.999^t < 1/2: Adam's bias correction sqrt(1 - 0.999^t)
+    # is pinned by the loop written out
+    run = train_modular_addition(
+        3, 2, (0.0, 0.5), learning_rate=0.01, steps=720, every=720, seed=1
+    )
+    expected = reference(3, 2, (0.0, 0.5), 0.01, 720, seed=1)
+    np.testing.assert_allclose(
+        run.weight_norm[:, -1], expected[:, 2], rtol=1e-5
+    )
+    np.testing.assert_allclose(run.train_loss[:, -1], expected[:, 3], rtol=1e-4)
+
+
+def test_training_limits_blas_to_one_thread(monkeypatch):
+    # the matrices are small: BLAS threads only add overhead (and would take
+    # the cores of anything running beside the book)
+    calls = []
+
+    @contextlib.contextmanager
+    def recorder(**kwargs):
+        calls.append(kwargs)
+        yield
+
+    monkeypatch.setattr(grokking, "threadpool_limits", recorder)
+    train_modular_addition(3, 2, (0.0,), steps=1)
+    assert calls == [dict(limits=1, user_api="blas")]
+
+
+def test_first_step_rejects_more_values_than_steps():
+    with pytest.raises(ValueError, match="steps and values must match"):
+        first_step([0, 10], [0.1, 0.2, 0.9], 0.5)
