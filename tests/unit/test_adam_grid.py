@@ -4,11 +4,14 @@ defaults pinned, best_factor, and every argument check."""
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import math
 
 import numpy as np
 import pytest
 
+from regbook import adam_grid
 from regbook.adam_grid import (
     Networks,
     best_factor,
@@ -264,3 +267,179 @@ def test_best_factor_by_value():
         best_factor([0.01, 0.1, 1.0], [1.0, 0.5])
     with pytest.raises(ValueError, match="losses"):
         best_factor([0.01, 0.1, 1.0], [1.0, np.nan, 2.0])
+
+
+# Mutation survivors (benchmarks/mutation/results.md): each test below pins a
+# behaviour that a planted bug changed without any test noticing.
+
+
+def test_matches_the_loop_written_out_on_negative_inputs():
+    # inputs of either sign: the first layer sees x itself, not relu(x)
+    x, y = reviews()
+    x = x - np.float32(0.5)
+    start = glorot_start(12, (5, 3), seed=2)
+    nets = train_networks(
+        x,
+        y,
+        learning_rate=0.01,
+        epochs=2,
+        batch_size=25,
+        start=start,
+        shuffle=False,
+    )
+    expected = reference(x, y, start, 0.01, 0.0, 0.0, epochs=2, batch=25)
+    for got, want in zip(nets.weights, expected, strict=True):
+        np.testing.assert_allclose(
+            got[0].reshape(want.shape), want, rtol=2e-4, atol=2e-6
+        )
+
+
+def test_many_examples_and_many_inputs():
+    # sizes above 256 (Python caches small ints only) still match
+    rng = np.random.default_rng(4)
+    x = (rng.random((300, 300)) < 0.1).astype(np.uint8)
+    y = (rng.random(300) < 0.5).astype(np.float32)
+    nets = train_networks(x, y, learning_rate=1e-3, hidden=(2,))
+    assert nets.weights[0].shape == (1, 300, 2)
+    start = glorot_start(300, (2,), seed=1)
+    nets = train_networks(x, y, learning_rate=1e-3, start=start)
+    assert nets.predict(x).shape == (1, 300)
+
+
+def test_x_of_three_axes_is_rejected():
+    x, y = reviews()
+    with pytest.raises(ValueError, match="x and y must match"):
+        train_networks(x[:, :, None], y, learning_rate=1e-3)
+
+
+def test_seed_is_checked_even_with_a_start():
+    x, y = reviews()
+    with pytest.raises(ValueError, match="seed must be at least 0"):
+        train_networks(
+            x, y, learning_rate=1e-3, start=glorot_start(12), seed=-1
+        )
+
+
+@pytest.mark.parametrize("n_inputs", [5, 20])  # fewer and more than x has
+def test_start_of_other_inputs_is_named(n_inputs):
+    x, y = reviews()
+    match = f"start expects {n_inputs} inputs, x has 12"
+    with pytest.raises(ValueError, match=match):
+        train_networks(x, y, learning_rate=1e-3, start=glorot_start(n_inputs))
+
+
+def test_blas_runs_on_one_thread(monkeypatch):
+    # the matrices are small: BLAS threads only add overhead (and would take
+    # the cores of anything running beside the book)
+    calls = []
+
+    @contextlib.contextmanager
+    def recorder(**kwargs):
+        calls.append(kwargs)
+        yield
+
+    monkeypatch.setattr(adam_grid, "threadpool_limits", recorder)
+    x, y = reviews()
+    nets = train_networks(x, y, learning_rate=1e-3, hidden=(2,))
+    nets.predict(x)
+    assert calls == [dict(limits=1, user_api="blas")] * 2
+
+
+def test_best_factor_away_from_the_second_factor():
+    # the lowest loss at index 2 of 5: the parabola goes through
+    # (-2, 3), (-1, 1), (0, 2) in log10, its vertex at -1 + 1 / 6
+    factors = [0.001, 0.01, 0.1, 1.0, 10.0]
+    assert best_factor(factors, [5.0, 3.0, 1.0, 2.0, 6.0]) == pytest.approx(
+        10 ** (-5 / 6)
+    )
+    # at index 3 of 5: through (-1, 3), (0, 1), (1, 2), vertex at 1 / 6
+    assert best_factor(factors, [5.0, 4.0, 3.0, 1.0, 2.0]) == pytest.approx(
+        10 ** (1 / 6)
+    )
+
+
+def test_best_factor_rejects_repeated_and_2d_factors():
+    with pytest.raises(ValueError, match="factors"):
+        best_factor([0.1, 0.1, 1.0], [1.0, 0.5, 2.0])
+    f = np.array([[0.01, 0.1, 1.0]] * 3)
+    with pytest.raises(ValueError, match="factors"):
+        best_factor(f, np.ones((3, 3)))
+
+
+def test_glorot_start_of_one_input():
+    weights = glorot_start(1, (2,), seed=0)
+    assert [w.shape for w in weights] == [(1, 2), (2,), (2, 1), (1,)]
+
+
+def test_settings_are_keyword_only():
+    x, y = reviews()
+    with pytest.raises(TypeError):
+        train_networks(x, y, 1e-3)
+    nets = train_networks(x=x, y=y, learning_rate=1e-3, hidden=(2,))
+    assert nets.count == 1
+
+
+def test_y_longer_than_x_is_rejected():
+    x, y = reviews()
+    with pytest.raises(ValueError, match="x and y must match"):
+        train_networks(x[:-1], y, learning_rate=1e-3)
+
+
+def test_batches_of_one_example():
+    x, y = reviews(n=20)
+    start = glorot_start(12, (3,), seed=4)
+    nets = train_networks(
+        x, y, learning_rate=0.01, batch_size=1, start=start, shuffle=False
+    )
+    expected = reference(x, y, start, 0.01, 0.0, 0.0, epochs=1, batch=1)
+    for got, want in zip(nets.weights, expected, strict=True):
+        np.testing.assert_allclose(
+            got[0].reshape(want.shape), want, rtol=2e-4, atol=2e-6
+        )
+
+
+def test_best_factor_below_the_lowest_grid_point():
+    # through (-2, 2), (-1, 1), (0, 3): the vertex lies left of the lowest
+    # point, at -1 + (2 - 3) / (2 * (2 - 2 + 3)) = -7/6
+    assert best_factor([0.01, 0.1, 1.0], [2.0, 1.0, 3.0]) == pytest.approx(
+        10 ** (-7 / 6)
+    )
+
+
+@pytest.mark.parametrize(
+    ("factors", "losses", "match"),
+    [
+        ([-0.1, 0.1, 1.0], [0.5, 1.0, 2.0], "factors"),  # a negative factor
+        (0.1, 1.0, "factors"),  # a scalar
+        ([0.01, 0.1, 1.0], [2.0, 1.0, 2.0, 3.0], "losses"),  # one loss too many
+    ],
+)
+def test_best_factor_rejects(factors, losses, match):
+    with pytest.raises(ValueError, match=match):
+        best_factor(factors, losses)
+
+
+def test_predict_default_batch_size():
+    default = inspect.signature(Networks.predict).parameters["batch_size"]
+    assert default.default == 2000
+
+
+def test_matches_the_loop_written_out_past_step_692():
+    # past step 692, 0.999^t < 1/2: Adam's bias correction sqrt(1 - 0.999^t)
+    # is pinned by the loop written out (72 epochs of 10 batches)
+    x, y = reviews()
+    start = glorot_start(12, (3,), seed=5)
+    nets = train_networks(
+        x,
+        y,
+        learning_rate=0.003,
+        epochs=72,
+        batch_size=6,
+        start=start,
+        shuffle=False,
+    )
+    expected = reference(x, y, start, 0.003, 0.0, 0.0, epochs=72, batch=6)
+    for got, want in zip(nets.weights, expected, strict=True):
+        np.testing.assert_allclose(
+            got[0].reshape(want.shape), want, rtol=1e-3, atol=1e-5
+        )
