@@ -299,3 +299,83 @@ def test_recorder_checks():
         Recorder(3)
     with pytest.raises(ValueError, match="every must be 'epoch' or 'step'"):
         Recorder(len, every="batch")
+
+
+# Mutation survivors (benchmarks/mutation/results.md): each test below pins a
+# behaviour that a planted bug changed without any test noticing.
+
+
+def derived(seed, position):
+    """The seed of a branch's position-th layer, computed here by hand."""
+    return (seed * 7919 + position * 104729) % 2**31
+
+
+def test_initial_weights_by_value():
+    # the n-th layer with a kernel draws from its initializer seeded by
+    # (seed * 7919 + n * 104729) mod 2**31; noise layers do not count
+    net = SideBySide({"noisy": noisy}, 12, seed=3)
+    first, second = net.layers["noisy"][1], net.layers["noisy"][3]
+    for layer, n, shape in ((first, 1, (12, 4)), (second, 2, (4, 1))):
+        init = keras.initializers.GlorotUniform(seed=derived(3, n))
+        np.testing.assert_array_equal(
+            keras.ops.convert_to_numpy(layer.kernel),
+            keras.ops.convert_to_numpy(init(shape, "float32")),
+        )
+    # a large seed wraps around 2**31
+    big = 2**31 - 1
+    net = SideBySide({"a": mlp}, 12, seed=big)
+    init = keras.initializers.GlorotUniform(seed=derived(big, 1))
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(net.layers["a"][0].kernel),
+        keras.ops.convert_to_numpy(init((12, 4), "float32")),
+    )
+
+
+def test_noise_layers_are_seeded_by_value():
+    # the n-th layer with random draws starts from the state
+    # [(seed * 7919 + (1000 + n) * 104729) mod 2**31, 0]
+    net = SideBySide({"noisy": noisy}, 12, seed=3)
+    noise, dropout = net.layers["noisy"][0], net.layers["noisy"][2]
+    for layer, n in ((noise, 1), (dropout, 2)):
+        state = keras.ops.convert_to_numpy(layer.seed_generator.state)
+        assert state.tolist() == [derived(3, 1000 + n), 0]
+
+
+def test_restart_builds_the_optimizer_of_a_compiled_model():
+    # so that TensorFlow traces the first training step once (build_for_fit)
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("build_for_fit builds nothing on other backends")
+    net = SideBySide({"a": mlp}, 12)
+    net.model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    assert not net.model.optimizer.built
+    net.restart(1)
+    assert net.model.optimizer.built
+
+
+def test_predict_keeps_outputs_of_three_axes():
+    # only a (n, 1) output loses its unit axis; (n, 1, 3) stays as it is
+    net = SideBySide(
+        {"r": lambda: [layers.Dense(3), layers.Reshape((1, 3))]}, 12
+    )
+    out = net.predict(X)
+    assert out["r"].shape == (48, 1, 3)
+
+
+def test_predict_rejects_a_negative_batch_size():
+    net = SideBySide({"a": mlp}, 12)
+    with pytest.raises(ValueError, match="batch_size must be positive"):
+        net.predict(X, batch_size=-1)
+
+
+def test_scores_reject_more_labels_than_predictions():
+    with pytest.raises(ValueError, match="as many values, got 3 and 2"):
+        binary_cross_entropy([1, 0, 1], [0.5, 0.5])
+    with pytest.raises(ValueError, match="as many values, got 2 and 1"):
+        accuracy([1, 0], [0.5])
+
+
+def test_binary_cross_entropy_clips_near_one():
+    # a certain mistake the other way: p = 1 for a label 0 costs -log(1e-7)
+    assert binary_cross_entropy([0.0], [1.0]) == pytest.approx(
+        -np.log(1e-7), rel=1e-6
+    )
