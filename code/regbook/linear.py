@@ -295,11 +295,16 @@ def descent_path(
     t = _steps(steps).reshape(-1)[:, None]
     flat = h == 0
     safe = np.where(flat, 1.0, h)
-    moved = np.where(
-        flat,
-        2.0 * eta * t * c,
-        c * (1.0 - (1.0 - 2.0 * eta * h) ** t) / safe,
+    a = 2.0 * eta * h
+    # 1 - (1 - a)^t, without cancellation where a is tiny: for 0 <= a < 1 as
+    # -expm1(t log1p(-a)); otherwise (a step that overshoots) as written.
+    below = a < 1.0
+    gone = np.where(
+        below,
+        -np.expm1(t * np.log1p(-np.where(below, a, 0.0))),
+        1.0 - (1.0 - a) ** t,
     )
+    moved = np.where(flat, 2.0 * eta * t * c, c * gone / safe)
     return moved @ q.T
 
 

@@ -370,3 +370,16 @@ def test_sgd_jitter_rejects_a_negative_curvature():
     # eta a < 0: the step moves away from the minimum
     with pytest.raises(ValueError, match="is not a stable step"):
         linear.sgd_jitter(np.diag([1.0, -0.5]), np.eye(2), 0.1)
+
+
+def test_descent_path_along_a_nearly_flat_direction():
+    # h = 1e-18 along the first column: 1 - (1 - 2 eta h)^t is 0 in floating
+    # point, yet gradient descent moves the weight by about 2 eta t c per the
+    # step count, as it does along an exactly flat direction
+    x = np.array([[1e-9, 0.0], [-1e-9, 0.0]])
+    y = np.array([1.0, -1.0])
+    path = linear.descent_path(x, y, 0.25, [0, 1, 3])
+    np.testing.assert_allclose(path[:, 0], [0.0, 5e-10, 1.5e-9], rtol=1e-12)
+    np.testing.assert_allclose(
+        path, descend(x, y, 0.25, 3)[[0, 1, 3]], rtol=1e-12, atol=0
+    )
