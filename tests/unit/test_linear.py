@@ -383,3 +383,18 @@ def test_descent_path_along_a_nearly_flat_direction():
     np.testing.assert_allclose(
         path, descend(x, y, 0.25, 3)[[0, 1, 3]], rtol=1e-12, atol=0
     )
+
+
+def test_descent_path_with_an_overshooting_step_that_still_converges():
+    # h = (2, 0.5) and eta = 0.375: 2 eta h = 1.5 along the first direction,
+    # so (1 - 2 eta h)^t = (-0.5)^t alternates in sign and the weight zigzags
+    # to its limit; the second direction (2 eta h = 0.375) creeps up to it
+    path = linear.descent_path(X, Y, 0.375, [0, 1, 2, 3, 2000])
+    np.testing.assert_allclose(
+        path[:4], descend(X, Y, 0.375, 3), rtol=1e-12, atol=1e-15
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no log of a negative, no overflow
+        far = linear.descent_path(X, Y, 0.375, [2000])
+    np.testing.assert_allclose(far[0], path[-1])
+    np.testing.assert_allclose(far[0], linear.ridge_path(X, Y, [0.0])[0])
