@@ -328,3 +328,21 @@ def test_the_solvers_stop_working_once_below_tol(monkeypatch, rule, counted):
     calls = count_calls(monkeypatch, counted)
     fit_logistic(X2, Y2, steps=1000, tol=0.5, step_rule=rule)
     assert len(calls) == 2
+
+
+def test_the_curvature_bound_comes_from_the_smaller_gram_matrix(monkeypatch):
+    # ||x||_2**2 is the top eigenvalue of x.T @ x (d by d) and of x @ x.T
+    # (n by n): fit_logistic decomposes the smaller one, so that thousands of
+    # examples (or of inputs) do not make a matrix of that size.
+    shapes = []
+    eigvalsh = np.linalg.eigvalsh
+
+    def recording(a):
+        shapes.append(a.shape)
+        return eigvalsh(a)
+
+    monkeypatch.setattr(np.linalg, "eigvalsh", recording)
+    for n, d in ((30, 5), (4, 9), (6, 6)):
+        x, y = data(n=n, d=d)
+        fit_logistic(x, y, steps=1)
+        assert shapes.pop() == (min(n, d), min(n, d))
