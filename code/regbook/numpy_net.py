@@ -549,7 +549,7 @@ def gradient_check(
     g_n\\rVert)` over all parameters together, where :math:`g_a` comes from
     :meth:`Network.gradients` and :math:`g_n` from :func:`numerical_gradients`.
     In float64 a correct backward pass gives about ``1e-9`` or less; a wrong
-    one, something near 1.
+    one, something near 1; NaN if a gradient is not finite (an overflow).
 
     Raises:
         TypeError: If ``net`` is not a :class:`Network`.
@@ -565,9 +565,9 @@ def gradient_check(
     num_weights, num_biases = numerical_gradients(net, x, y, l1, l2, eps)
     numeric = np.concatenate([g.ravel() for g in num_weights + num_biases])
     scale = np.linalg.norm(analytic) + np.linalg.norm(numeric)
-    return (
-        float(np.linalg.norm(analytic - numeric) / scale) if scale > 0 else 0.0
-    )
+    if scale == 0:  # both gradients exactly zero: they agree
+        return 0.0
+    return float(np.linalg.norm(analytic - numeric) / scale)  # NaN stays NaN
 
 
 # ------------------------------------------------------------------------------
@@ -911,9 +911,9 @@ def fit_logistic(
 
     Raises:
         TypeError: If an argument has the wrong type.
-        ValueError: If a shape does not match, a factor is negative, ``steps``,
-            ``learning_rate`` or ``tol`` is not positive, or ``step_rule`` is
-            unknown.
+        ValueError: If ``x`` has no column, a shape does not match, a factor
+            is negative, ``steps``, ``learning_rate`` or ``tol`` is not
+            positive, or ``step_rule`` is unknown.
 
     Example:
         >>> x = np.array([[2.0], [1.0], [-1.0], [-2.0]])
@@ -929,6 +929,10 @@ def fit_logistic(
     tol = _tolerance(tol)
     rule = _choice(step_rule, STEP_RULES, "step_rule")
     n, d = x.shape
+    if d == 0:
+        raise ValueError(
+            f"x must have at least one input column, got shape {x.shape}"
+        )
     if learning_rate is None:
         # ||x||_2**2 is the largest eigenvalue of x.T @ x, which x @ x.T shares:
         # use the smaller of the two.

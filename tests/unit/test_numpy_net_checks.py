@@ -346,3 +346,39 @@ def test_the_curvature_bound_comes_from_the_smaller_gram_matrix(monkeypatch):
         x, y = data(n=n, d=d)
         fit_logistic(x, y, steps=1)
         assert shapes.pop() == (min(n, d), min(n, d))
+
+
+# --- gradient_check and fit_logistic's edges --------------------------------
+
+
+def test_gradient_check_of_gradients_that_overflow_is_nan():
+    # weights of 1e308 overflow the forward pass: the gradients are not finite,
+    # and the check must not report "perfect agreement" (0.0)
+    x, y = data(n=5, d=3)
+    net = Network([3, 2, 1], seed=0)
+    net.weights = [np.full_like(w, 1e308) for w in net.weights]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert np.isnan(numpy_net.gradient_check(net, x, y))
+
+
+def test_gradient_check_of_gradients_that_are_all_zero_is_zero():
+    # zero weights and zero inputs: the ReLU units output 0, so every weight
+    # and hidden bias has a zero gradient, and the output bias's, the mean of
+    # sigmoid(0) - y = 1/2 - y, is zero for half 0 and half 1 labels; both
+    # gradients are exactly zero, and they agree
+    net = Network([2, 2, 1], seed=0)
+    net.weights = [np.zeros_like(w) for w in net.weights]
+    x = np.zeros((4, 2))
+    y = np.array([0, 1, 0, 1])
+    assert numpy_net.gradient_check(net, x, y) == 0.0
+
+
+def test_fit_logistic_needs_an_input_column():
+    x = np.zeros((4, 0))
+    y = np.array([0, 1, 0, 1])
+    for rate in (None, 0.1):
+        with pytest.raises(
+            ValueError, match=r"x must have at least one input.*\(4, 0\)"
+        ):
+            fit_logistic(x, y, learning_rate=rate)
