@@ -59,6 +59,27 @@ def reference(x, y, start, lr, l2, wd, epochs, batch):
     return w
 
 
+def assert_follows_the_loop(x, y, start, lr, batch, epochs, rtol, atol):
+    """One network without a penalty, trained unshuffled, against reference.
+    epochs=None leaves train_networks' default, which must be one epoch."""
+    options = {} if epochs is None else {"epochs": epochs}
+    nets = train_networks(
+        x,
+        y,
+        learning_rate=lr,
+        batch_size=batch,
+        start=start,
+        shuffle=False,
+        **options,
+    )
+    runs = 1 if epochs is None else epochs
+    expected = reference(x, y, start, lr, 0.0, 0.0, epochs=runs, batch=batch)
+    for got, want in zip(nets.weights, expected, strict=True):
+        np.testing.assert_allclose(
+            got[0].reshape(want.shape), want, rtol=rtol, atol=atol
+        )
+
+
 @pytest.mark.parametrize("l2, wd", [(0.0, 0.0), (0.03, 0.0), (0.0, 4.0)])
 def test_matches_the_loop_written_out(l2, wd):
     x, y = reviews()
@@ -278,20 +299,7 @@ def test_matches_the_loop_written_out_on_negative_inputs():
     x, y = reviews()
     x = x - np.float32(0.5)
     start = glorot_start(12, (5, 3), seed=2)
-    nets = train_networks(
-        x,
-        y,
-        learning_rate=0.01,
-        epochs=2,
-        batch_size=25,
-        start=start,
-        shuffle=False,
-    )
-    expected = reference(x, y, start, 0.01, 0.0, 0.0, epochs=2, batch=25)
-    for got, want in zip(nets.weights, expected, strict=True):
-        np.testing.assert_allclose(
-            got[0].reshape(want.shape), want, rtol=2e-4, atol=2e-6
-        )
+    assert_follows_the_loop(x, y, start, 0.01, 25, 2, rtol=2e-4, atol=2e-6)
 
 
 def test_many_examples_and_many_inputs():
@@ -388,14 +396,7 @@ def test_y_longer_than_x_is_rejected():
 def test_batches_of_one_example():
     x, y = reviews(n=20)
     start = glorot_start(12, (3,), seed=4)
-    nets = train_networks(
-        x, y, learning_rate=0.01, batch_size=1, start=start, shuffle=False
-    )
-    expected = reference(x, y, start, 0.01, 0.0, 0.0, epochs=1, batch=1)
-    for got, want in zip(nets.weights, expected, strict=True):
-        np.testing.assert_allclose(
-            got[0].reshape(want.shape), want, rtol=2e-4, atol=2e-6
-        )
+    assert_follows_the_loop(x, y, start, 0.01, 1, None, rtol=2e-4, atol=2e-6)
 
 
 def test_best_factor_below_the_lowest_grid_point():
@@ -429,17 +430,4 @@ def test_matches_the_loop_written_out_past_step_692():
     # is pinned by the loop written out (72 epochs of 10 batches)
     x, y = reviews()
     start = glorot_start(12, (3,), seed=5)
-    nets = train_networks(
-        x,
-        y,
-        learning_rate=0.003,
-        epochs=72,
-        batch_size=6,
-        start=start,
-        shuffle=False,
-    )
-    expected = reference(x, y, start, 0.003, 0.0, 0.0, epochs=72, batch=6)
-    for got, want in zip(nets.weights, expected, strict=True):
-        np.testing.assert_allclose(
-            got[0].reshape(want.shape), want, rtol=1e-3, atol=1e-5
-        )
+    assert_follows_the_loop(x, y, start, 0.003, 6, 72, rtol=1e-3, atol=1e-5)
